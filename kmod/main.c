@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * winsock: Windows Sockets getpeername semantics on Linux sockets.
+ *
+ * The module registers the misc device /dev/winsock.  Each open file is a
+ * Winsock "handle" (struct ws_handle) on which a process negotiates a
+ * version with WINSOCK_IOC_STARTUP and then looks up the peers of its own
+ * socket descriptors with WINSOCK_IOC_GETPEERNAME.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "winsock.h"
+
+/*
+ * WSAENETDOWN: the administrator takes the provider down by writing 1 here
+ * (root only).  Lookups then fail as they do on Windows when the network
+ * subsystem has failed; startup and cleanup keep working.
+ */
+bool ws_provider_down;
+module_param_named(provider_down, ws_provider_down, bool, 0644);
+MODULE_PARM_DESC(provider_down,
+		 "Report WSAENETDOWN for every lookup (provider taken down)");
+
+static int ws_open(struct inode *inode, struct file *file)
+{
+	struct ws_handle *h;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return -ENOMEM;
+	mutex_init(&h->lock);
+	atomic_set(&h->busy, 0);
+	file->private_data = h;
+	return nonseekable_open(inode, file);
+}
+
+static int ws_release(struct inode *inode, struct file *file)
+{
+	struct ws_handle *h = file->private_data;
+
+	mutex_destroy(&h->lock);
+	kfree(h);
+	return 0;
+}
+
+static long ws_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct ws_handle *h = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case WINSOCK_IOC_GETPEERNAME:
+		return ws_ioctl_getpeername(h, uarg);
+	case WINSOCK_IOC_STARTUP:
+		return ws_ioctl_startup(h, uarg);
+	case WINSOCK_IOC_CLEANUP:
+		return ws_ioctl_cleanup(h, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations ws_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ws_open,
+	.release	= ws_release,
+	.unlocked_ioctl	= ws_ioctl,
+	/* Every request carries user pointers as __u64: no translation. */
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+/*
+ * Mode 0666: the device is meant for unprivileged programs.  A caller can
+ * only ever reach its own descriptors, so opening it grants nothing.
+ */
+static struct miscdevice ws_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= WINSOCK_DEVICE_NAME,
+	.fops	= &ws_fops,
+	.mode	= 0666,
+};
+
+static int __init ws_init(void)
+{
+	int err;
+
+	err = misc_register(&ws_misc);
+	if (err) {
+		pr_err("cannot register /dev/%s: %d\n", WINSOCK_DEVICE_NAME, err);
+		return err;
+	}
+	return 0;
+}
+
+static void __exit ws_exit(void)
+{
+	misc_deregister(&ws_misc);
+}
+
+module_init(ws_init);
+module_exit(ws_exit);
+
+MODULE_DESCRIPTION("Windows Sockets getpeername semantics on Linux sockets");
+MODULE_LICENSE("GPL");

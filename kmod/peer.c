@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * getpeername with Winsock semantics, read from the caller's struct socket.
+ *
+ * Validation order, as Windows does it: the handle (WSANOTINITIALISED,
+ * WSAEINPROGRESS), the descriptor (WSAENOTSOCK), the provider
+ * (WSAENETDOWN), the connection state (WSAENOTCONN), and only then the
+ * caller's pointers and length (WSAEFAULT).  A failure leaves the caller's
+ * buffer and length untouched.
+ */
+#include <linux/file.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uaccess.h>
+#include <linux/un.h>
+#include <net/sock.h>
+
+#include "compat.h"
+#include "winsock.h"
+
+/*
+ * Translate a native peer address to the Windows layout in place.  Only
+ * families whose Windows structure has the Linux layout have a Windows
+ * provider; for any other family the descriptor is not a Winsock socket.
+ * Returns the Windows size of the address, or 0 for no provider.
+ */
+static int ws_family_to_windows(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return WINSOCK_SOCKADDR_IN_SIZE;
+	case AF_INET6:
+		return WINSOCK_SOCKADDR_IN6_SIZE;
+	case AF_UNIX:
+		/* Windows always reports the whole SOCKADDR_UN. */
+		return WINSOCK_SOCKADDR_UN_SIZE;
+	default:
+		return 0;
+	}
+}
+
+static u16 ws_windows_family(int family)
+{
+	switch (family) {
+	case AF_INET6:
+		return WINSOCK_AF_INET6;
+	case AF_UNIX:
+		return WINSOCK_AF_UNIX;
+	default:
+		return WINSOCK_AF_INET;
+	}
+}
+
+/*
+ * Ask the protocol for the peer.  peer == 2 is what SO_PEERNAME uses: the
+ * TCP state is not checked, so a connect in progress and a connection that
+ * was shut down in both directions still report their peer, as Windows'
+ * getpeername does; sockets that never had a peer (or had it dissolved)
+ * still fail.
+ */
+static int ws_read_peer(struct socket *sock, struct sockaddr_storage *addr)
+{
+	int len;
+
+	len = READ_ONCE(sock->ops)->getname(sock, (struct sockaddr *)addr, 2);
+	if (len >= 0)
+		return len;
+	switch (len) {
+	case -ENOTCONN:
+	case -EOPNOTSUPP:	/* the family has no notion of a peer */
+	case -EINVAL:
+		return -WINSOCK_WSAENOTCONN;
+	default:
+		/* A protocol failure that is not about connection state. */
+		return -WINSOCK_WSAENETDOWN;
+	}
+}
+
+/*
+ * Probe that @size bytes at @p can be written, without changing them:
+ * read and write back the first and the last byte.  The size is at most
+ * sizeof(struct sockaddr_storage), so these two bytes cover every page.
+ */
+static bool ws_writable(void __user *p, size_t size)
+{
+	u8 __user *first = p;
+	u8 __user *last = first + size - 1;
+	u8 a, b;
+
+	if (!access_ok(p, size))
+		return false;
+	if (get_user(a, first) || get_user(b, last))
+		return false;
+	return !put_user(a, first) && !put_user(b, last);
+}
+
+/*
+ * Copy the address out.  Everything that can fault is probed first, so a
+ * wild, read-only or short buffer fails before anything is written.  Only
+ * a concurrent munmap of the caller's own buffer between the probe and the
+ * copy can make the copy itself fail.
+ */
+static int ws_copy_out(const struct winsock_getpeername *req,
+		       const struct sockaddr_storage *addr, int size)
+{
+	void __user *name = u64_to_user_ptr(req->name);
+	int __user *namelen = u64_to_user_ptr(req->namelen);
+	int len;
+
+	if (!name || !namelen)
+		return WINSOCK_WSAEFAULT;
+	if (get_user(len, namelen))
+		return WINSOCK_WSAEFAULT;
+	if (len < size)
+		return WINSOCK_WSAEFAULT;
+	if (put_user(len, namelen) || !ws_writable(name, size))
+		return WINSOCK_WSAEFAULT;
+	if (copy_to_user(name, addr, size) || put_user(size, namelen))
+		return WINSOCK_WSAEFAULT;
+	return 0;
+}
+
+static int ws_lookup(const struct winsock_getpeername *req)
+{
+	bool native = req->flags & WINSOCK_GPN_NATIVE;
+	struct sockaddr_storage addr;
+	struct socket *sock;
+	struct fd f;
+	int res, size, family;
+
+	/* Only the caller's own descriptors: fdget reads current->files. */
+	if (req->socket > INT_MAX)
+		return WINSOCK_WSAENOTSOCK;
+	f = fdget(req->socket);
+	if (!fd_file(f))
+		return WINSOCK_WSAENOTSOCK;
+	sock = sock_from_file(fd_file(f));
+	if (!sock) {
+		res = WINSOCK_WSAENOTSOCK;
+		goto out;
+	}
+	family = READ_ONCE(sock->ops)->family;
+	if (!native && !ws_family_to_windows(family)) {
+		res = WINSOCK_WSAENOTSOCK;
+		goto out;
+	}
+	if (READ_ONCE(ws_provider_down)) {
+		res = WINSOCK_WSAENETDOWN;
+		goto out;
+	}
+
+	/* Zeroed: the Windows layout may be longer than what getname fills. */
+	memset(&addr, 0, sizeof(addr));
+	size = ws_read_peer(sock, &addr);
+	if (size < 0) {
+		res = -size;
+		goto out;
+	}
+	if (!native) {
+		addr.ss_family = ws_windows_family(family);
+		size = ws_family_to_windows(family);
+	}
+	res = ws_copy_out(req, &addr, size);
+out:
+	fdput(f);
+	return res;
+}
+
+long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
+{
+	struct winsock_getpeername req;
+	bool v1;
+	int res;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || (req.flags & ~WINSOCK_GPN_FLAGS))
+		return -EINVAL;
+
+	if (!READ_ONCE(h->startups))
+		return WINSOCK_WSANOTINITIALISED;
+	/* Winsock 1.x: one call at a time per handle. */
+	v1 = ws_version_is_1x(READ_ONCE(h->version));
+	if (v1 && atomic_cmpxchg(&h->busy, 0, 1))
+		return WINSOCK_WSAEINPROGRESS;
+
+	res = ws_lookup(&req);
+
+	if (v1)
+		atomic_set(&h->busy, 0);
+	return res;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * WSAStartup and WSACleanup on a handle: version negotiation, WSADATA and
+ * the startup reference count, as Windows does them per process.
+ */
+#include <linux/compat.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "winsock.h"
+
+#define WS_MAKEWORD(lo, hi)	((u16)((u8)(lo) | ((u16)(u8)(hi) << 8)))
+#define WS_DESCRIPTION		"WinSock 2.0"
+#define WS_SYSTEM_STATUS	"Running"
+
+/*
+ * The WSADATA of a Windows x64 program, minus lpVendorInfo (never written):
+ * wVersion, wHighVersion, iMaxSockets, iMaxUdpDg, then lpVendorInfo, whose
+ * size is the calling process's pointer size, then the two strings.
+ */
+struct ws_wsadata_head {
+	__u16 version;
+	__u16 high_version;
+	__u16 max_sockets;
+	__u16 max_udp_dg;
+};
+
+struct ws_wsadata_strings {
+	char description[257];
+	char system_status[129];
+};
+
+/*
+ * Windows' negotiation table: major 0 is refused (and 2.2 offered),
+ * 1.x is capped at 1.1, 2.x at 2.2, anything newer gets 2.2.
+ */
+static int ws_negotiate(u16 requested, u16 *version)
+{
+	u8 major = requested & 0xff;
+	u8 minor = requested >> 8;
+
+	switch (major) {
+	case 0:
+		*version = WINSOCK_VERSION_HIGH;
+		return WINSOCK_WSAVERNOTSUPPORTED;
+	case 1:
+		*version = WS_MAKEWORD(1, min_t(u8, minor, 1));
+		return 0;
+	case 2:
+		*version = WS_MAKEWORD(2, min_t(u8, minor, 2));
+		return 0;
+	default:
+		*version = WINSOCK_VERSION_HIGH;
+		return 0;
+	}
+}
+
+/* Fill the caller's WSADATA; returns 0 or WSAEFAULT. */
+static int ws_fill_wsadata(u64 uptr, u16 requested, u16 version)
+{
+	void __user *data = u64_to_user_ptr(uptr);
+	bool v1 = (requested & 0xff) == 1;
+	struct ws_wsadata_head head = {
+		.version	= version,
+		.high_version	= WINSOCK_VERSION_HIGH,
+		.max_sockets	= v1 ? WINSOCK_MAX_SOCKETS_V1 : 0,
+		.max_udp_dg	= v1 ? WINSOCK_MAX_UDPDG_V1 : 0,
+	};
+	struct ws_wsadata_strings strings;
+	size_t ptr_size = in_compat_syscall() ? sizeof(compat_uptr_t) :
+						sizeof(void *);
+
+	if (!data)
+		return WINSOCK_WSAEFAULT;
+	memset(&strings, 0, sizeof(strings));
+	strscpy(strings.description, WS_DESCRIPTION, sizeof(strings.description));
+	strscpy(strings.system_status, WS_SYSTEM_STATUS,
+		sizeof(strings.system_status));
+	if (copy_to_user(data, &head, sizeof(head)) ||
+	    copy_to_user(data + sizeof(head) + ptr_size, &strings,
+			 sizeof(strings)))
+		return WINSOCK_WSAEFAULT;
+	return 0;
+}
+
+long ws_ioctl_startup(struct ws_handle *h, void __user *uarg)
+{
+	struct winsock_startup req;
+	u16 version;
+	int res, fault;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.pad || req.reserved)
+		return -EINVAL;
+
+	/* The version is checked before the WSADATA pointer, as on Windows. */
+	res = ws_negotiate(req.version_requested, &version);
+	fault = ws_fill_wsadata(req.wsadata, req.version_requested, version);
+	if (!res)
+		res = fault;
+
+	mutex_lock(&h->lock);
+	if (!res) {
+		if (h->startups == INT_MAX) {
+			/* Needs 2^31 startups without cleanup: not tested. */
+			mutex_unlock(&h->lock);
+			return -EOVERFLOW;
+		}
+		if (!h->startups)
+			h->version = version;
+		WRITE_ONCE(h->startups, h->startups + 1);
+	}
+	req.version = version;
+	req.high_version = WINSOCK_VERSION_HIGH;
+	req.startups = h->startups;
+	if (copy_to_user(uarg, &req, sizeof(req))) {
+		/* The request is read-only memory: undo, report the request. */
+		if (!res)
+			WRITE_ONCE(h->startups, h->startups - 1);
+		mutex_unlock(&h->lock);
+		return -EFAULT;
+	}
+	mutex_unlock(&h->lock);
+	return res;
+}
+
+long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg)
+{
+	struct winsock_cleanup req;
+	int res = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved)
+		return -EINVAL;
+
+	mutex_lock(&h->lock);
+	if (!h->startups)
+		res = WINSOCK_WSANOTINITIALISED;
+	else if (ws_version_is_1x(h->version) && atomic_read(&h->busy))
+		res = WINSOCK_WSAEINPROGRESS;
+	else
+		WRITE_ONCE(h->startups, h->startups - 1);
+	req.startups = h->startups;
+	if (copy_to_user(uarg, &req, sizeof(req))) {
+		if (!res)
+			WRITE_ONCE(h->startups, h->startups + 1);
+		mutex_unlock(&h->lock);
+		return -EFAULT;
+	}
+	mutex_unlock(&h->lock);
+	return res;
+}
