@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* ws_getpeername: one ioctl; the kernel decides the Winsock answer. */
+#include <stdint.h>
+
+#include "internal.h"
+
+WS_EXPORT int ws_getpeername(SOCKET s, struct sockaddr *name, int *namelen)
+{
+	struct winsock_getpeername req = {
+		.socket = s,
+		.name = (uintptr_t)name,
+		.namelen = (uintptr_t)namelen,
+	};
+	int rc;
+
+	/* Before the first startup there is no handle to ask. */
+	if (__atomic_load_n(&ws_device_fd, __ATOMIC_ACQUIRE) < 0)
+		rc = WSANOTINITIALISED;
+	else
+		rc = ws_request(WINSOCK_IOC_GETPEERNAME, &req);
+
+	/* Like getsockname on Windows 7 and later: success clears it. */
+	WSASetLastError(rc);
+	return rc ? SOCKET_ERROR : 0;
+}

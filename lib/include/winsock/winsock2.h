@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libwinsock: the Windows Sockets getpeername API on Linux, answered by
+ * the winsock kernel module (/dev/winsock).
+ *
+ * The names are Windows' so that code written for Winsock ports
+ * mechanically.  SOCKET is a Linux descriptor.  The library never
+ * interposes on libc: getpeername is spelled ws_getpeername, unless the
+ * program defines WINSOCK_API_NAMES before including this header.
+ */
+#ifndef _WINSOCK_WINSOCK2_H
+#define _WINSOCK_WINSOCK2_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/winsock.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef uintptr_t SOCKET;
+typedef unsigned short WORD;
+
+#define WSADESCRIPTION_LEN	256
+#define WSASYS_STATUS_LEN	128
+
+/* The Windows x64 field order and sizes. */
+typedef struct WSAData {
+	WORD		wVersion;
+	WORD		wHighVersion;
+	unsigned short	iMaxSockets;
+	unsigned short	iMaxUdpDg;
+	char		*lpVendorInfo;
+	char		szDescription[WSADESCRIPTION_LEN + 1];
+	char		szSystemStatus[WSASYS_STATUS_LEN + 1];
+} WSADATA, *LPWSADATA;
+
+#define MAKEWORD(low, high) \
+	((WORD)(((uint8_t)(low)) | ((WORD)((uint8_t)(high))) << 8))
+#define LOBYTE(w)	((uint8_t)((w) & 0xff))
+#define HIBYTE(w)	((uint8_t)(((w) >> 8) & 0xff))
+
+#define SOCKET_ERROR	(-1)
+#define INVALID_SOCKET	((SOCKET)(~0))
+
+/* Windows address-family values. */
+#define WS_AF_UNSPEC	WINSOCK_AF_UNSPEC
+#define WS_AF_UNIX	WINSOCK_AF_UNIX
+#define WS_AF_INET	WINSOCK_AF_INET
+#define WS_AF_INET6	WINSOCK_AF_INET6
+
+/* Winsock error codes (winerror.h). */
+#define WSABASEERR		10000
+#define WSAEINTR		10004
+#define WSAEBADF		10009
+#define WSAEACCES		10013
+#define WSAEFAULT		10014
+#define WSAEINVAL		10022
+#define WSAEMFILE		10024
+#define WSAEWOULDBLOCK		10035
+#define WSAEINPROGRESS		10036
+#define WSAEALREADY		10037
+#define WSAENOTSOCK		10038
+#define WSAEDESTADDRREQ		10039
+#define WSAEMSGSIZE		10040
+#define WSAEPROTOTYPE		10041
+#define WSAENOPROTOOPT		10042
+#define WSAEPROTONOSUPPORT	10043
+#define WSAESOCKTNOSUPPORT	10044
+#define WSAEOPNOTSUPP		10045
+#define WSAEPFNOSUPPORT		10046
+#define WSAEAFNOSUPPORT		10047
+#define WSAEADDRINUSE		10048
+#define WSAEADDRNOTAVAIL	10049
+#define WSAENETDOWN		10050
+#define WSAENETUNREACH		10051
+#define WSAENETRESET		10052
+#define WSAECONNABORTED		10053
+#define WSAECONNRESET		10054
+#define WSAENOBUFS		10055
+#define WSAEISCONN		10056
+#define WSAENOTCONN		10057
+#define WSAESHUTDOWN		10058
+#define WSAETOOMANYREFS		10059
+#define WSAETIMEDOUT		10060
+#define WSAECONNREFUSED		10061
+#define WSAELOOP		10062
+#define WSAENAMETOOLONG		10063
+#define WSAEHOSTDOWN		10064
+#define WSAEHOSTUNREACH		10065
+#define WSAENOTEMPTY		10066
+#define WSAEPROCLIM		10067
+#define WSAEUSERS		10068
+#define WSAEDQUOT		10069
+#define WSAESTALE		10070
+#define WSAEREMOTE		10071
+#define WSASYSNOTREADY		10091
+#define WSAVERNOTSUPPORTED	10092
+#define WSANOTINITIALISED	10093
+#define WSAEDISCON		10101
+#define WSAENOMORE		10102
+#define WSAECANCELLED		10103
+#define WSAEINVALIDPROCTABLE	10104
+#define WSAEINVALIDPROVIDER	10105
+#define WSAEPROVIDERFAILEDINIT	10106
+#define WSASYSCALLFAILURE	10107
+#define WSASERVICE_NOT_FOUND	10108
+#define WSATYPE_NOT_FOUND	10109
+#define WSA_E_NO_MORE		10110
+#define WSA_E_CANCELLED		10111
+#define WSAEREFUSED		10112
+#define WSAHOST_NOT_FOUND	11001
+#define WSATRY_AGAIN		11002
+#define WSANO_RECOVERY		11003
+#define WSANO_DATA		11004
+
+int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData);
+int WSACleanup(void);
+int WSAGetLastError(void);
+void WSASetLastError(int iError);
+
+/* getpeername with Winsock semantics; the address in the Windows layout. */
+int ws_getpeername(SOCKET s, struct sockaddr *name, int *namelen);
+
+#ifdef WINSOCK_API_NAMES
+#define getpeername ws_getpeername
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _WINSOCK_WINSOCK2_H */

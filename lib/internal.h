@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* State shared by the library's translation units; not installed. */
+#ifndef _WINSOCK_LIB_INTERNAL_H
+#define _WINSOCK_LIB_INTERNAL_H
+
+#include <winsock/winsock2.h>
+
+#define WS_EXPORT __attribute__((visibility("default")))
+
+/* The process's handle on /dev/winsock, or -1 before the first startup. */
+extern int ws_device_fd;
+
+/* Issue a request on the handle: its Winsock answer, or WSASYSCALLFAILURE. */
+int ws_request(unsigned long cmd, void *req);
+
+#endif /* _WINSOCK_LIB_INTERNAL_H */
