@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# winsock: top-level build.
+#
+#   make            module for every configured kernel, library, tools
+#   make check      host tests, then every kernel: build, boot, selftests
+#   make demo       boot the 6.1 guest and show what the module does
+#   make lint       checkpatch --strict and sparse on both kernels
+#
+# The kernel module alone, the way DKMS and packagers build it:
+#   make -C /lib/modules/$(uname -r)/build M=$PWD
+
+-include cache/kernels.mk
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+KSFT_DIR ?= $(TOP)/cache/linux-tools/tools/testing/selftests
+
+KMOD_SRCS := Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
+LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c)
+LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
+SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile
+SELFTESTS := module_test startup_test getpeername_test
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	       -Iuapi -Ilib/include -Ilib
+LIB_SOVERSION := 1
+
+.PHONY: all setup modules lib selftests check check-host check-kernels demo lint clean
+all: modules lib
+
+setup:
+	@bash scripts/setup.sh
+
+# --- kernel module, one build directory per kernel release ---------------
+modules: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko)
+
+$(BUILD)/%/winsock.ko: $(KMOD_SRCS)
+	@rm -rf $(BUILD)/$*/src && mkdir -p $(BUILD)/$*/src
+	@cp --parents $(KMOD_SRCS) $(BUILD)/$*/src/
+	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/$*/src modules
+	@cp $(BUILD)/$*/src/winsock.ko $@
+
+# --- userspace library for the host ---------------------------------------
+lib: $(BUILD)/host/libwinsock.a $(BUILD)/host/libwinsock.so.$(LIB_SOVERSION)
+
+$(BUILD)/host/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/host/libwinsock.a: $(patsubst lib/%.c,$(BUILD)/host/lib/%.o,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/host/libwinsock.so.$(LIB_SOVERSION): $(patsubst lib/%.c,$(BUILD)/host/lib/%.o,$(LIB_SRCS)) lib/libwinsock.map
+	$(CC) -shared -Wl,-soname,libwinsock.so.$(LIB_SOVERSION) \
+		-Wl,--version-script=lib/libwinsock.map -o $@ $(filter %.o,$^) -lpthread
+	@ln -sf libwinsock.so.$(LIB_SOVERSION) $(BUILD)/host/libwinsock.so
+
+# --- selftests: static binaries for the guest, 64- and 32-bit -------------
+selftests: $(BUILD)/guest/64/.stamp $(BUILD)/guest/32/.stamp
+
+$(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/64 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static
+	@touch $@
+
+$(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/32 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static CC="$(CC) -m32"
+	@touch $@
+
+GUEST_PROGS = $(foreach t,$(SELFTESTS),$(BUILD)/guest/64/$(t)) \
+	      $(foreach t,$(filter-out module_test,$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32)
+
+# --- make check -----------------------------------------------------------
+check: setup
+	@$(MAKE) --no-print-directory check-run
+
+check-run:
+	@bash scripts/check.sh
+
+check-host: lib
+	@bash scripts/host-tests.sh
+
+# Boot one kernel and run every selftest: make check-kernel RELEASE=...
+check-kernel: $(BUILD)/$(RELEASE)/winsock.ko selftests
+	@bash scripts/check-kernel.sh $(RELEASE) $(BUILD)/$(RELEASE)/winsock.ko $(GUEST_PROGS)
+
+# --- make demo ------------------------------------------------------------
+demo: setup
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko
+	@bash scripts/demo.sh $(KERNEL_DEFAULT) $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko
+
+# --- make lint ------------------------------------------------------------
+lint: setup
+	@$(MAKE) --no-print-directory lint-run
+
+lint-run:
+	@bash scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: lint, host-side tests, then for every configured kernel:
+# build the module, boot it under qemu and run every selftest.  Ends with
+# one line "N passed, N failed, N skipped" totalled over everything and
+# exits non-zero on any failure.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+kernels=$(sed -n 's/^KERNELS := //p' cache/kernels.mk)
+pass=0 fail=0 skip=0
+
+add() { pass=$((pass + $1)); fail=$((fail + $2)); skip=$((skip + $3)); }
+
+# A step that is one test: it passes or fails as a whole.
+step() {
+	local name=$1
+	shift
+	if "$@" >"build/logs/$name.log" 2>&1; then
+		printf 'ok     %s\n' "$name"
+		add 1 0 0
+	else
+		printf 'FAIL   %s (log: build/logs/%s.log)\n' "$name" "$name"
+		tail -n 20 "build/logs/$name.log" | sed 's/^/       /'
+		add 0 1 0
+	fi
+}
+
+# Read "# Totals:" KTAP lines (host tests) or the WSTOTAL line (guests).
+count_ktap() {
+	local p f s
+	read -r p f s < <(awk '
+		/^# Totals: / { for (i = 1; i <= NF; i++) { split($i, kv, ":"); t[kv[1]] += kv[2] } n++ }
+		/^WSTOTAL / { for (i = 2; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } n++ }
+		END { if (!n) t["fail"] = 1; print t["pass"] + 0, t["fail"] + t["error"] + 0, t["skip"] + 0 }' "$1")
+	add "$p" "$f" "$s"
+}
+
+mkdir -p build/logs
+echo "== lint"
+step lint make --no-print-directory lint-run
+
+echo "== host tests"
+if make --no-print-directory check-host >build/logs/host.log 2>&1; then :; fi
+grep -E '^(ok|not ok|# Totals|# SKIP)' build/logs/host.log | grep -v '^ok' || true
+count_ktap build/logs/host.log
+grep '^# Totals' build/logs/host.log | sed 's/^/host: /'
+
+echo "== selftests build"
+step selftests-build make --no-print-directory selftests
+
+for k in $kernels; do
+	echo "== kernel $k"
+	if ! make --no-print-directory "build/$k/winsock.ko" >"build/logs/build-$k.log" 2>&1; then
+		printf 'FAIL   module build for %s (log: build/logs/build-%s.log)\n' "$k" "$k"
+		tail -n 20 "build/logs/build-$k.log" | sed 's/^/       /'
+		add 0 1 0
+		continue
+	fi
+	make --no-print-directory check-kernel RELEASE="$k" | tee "build/logs/verdict-$k.log"
+	count_ktap "build/logs/verdict-$k.log"
+done
+
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one kernel under qemu (TCG, no network device) with winsock.ko and
+# the given programs in an initramfs, run them, and write the serial log.
+#
+#   guest-run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] PROG[:ARGS]...
+#
+#   -r  kernel release (its image comes from cache/kernels/RELEASE)
+#   -m  the module to load
+#   -l  where to write the serial console log
+#   -t  hard timeout of the boot (default 300 s)
+#   -i  boot with -icount shift=0: the guest clock counts instructions
+#
+# Each PROG is PATH[@NAME][:ARGS]: NAME is what the guest calls it (by
+# default the file name), ":ARGS" passes arguments.  The exit status is that
+# of qemu (124 on timeout); the verdict comes from guest-verdict.awk.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+release= module= log= timeout=300 icount=
+while getopts "r:m:l:t:i" opt; do
+	case $opt in
+	r) release=$OPTARG ;;
+	m) module=$OPTARG ;;
+	l) log=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	i) icount=1 ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+if [ -z "$release" ] || [ -z "$module" ] || [ -z "$log" ]; then
+	echo "usage: guest-run.sh -r RELEASE -m MODULE -l LOG [-t S] [-i] PROG..." >&2
+	exit 2
+fi
+
+kdir=$top/cache/kernels/$release
+if [ ! -f "$kdir/vmlinuz" ]; then
+	echo "guest-run: no kernel image for $release (run scripts/setup.sh)" >&2
+	exit 2
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,guest}
+cp /bin/busybox "$root/bin/busybox"
+cp "$top/scripts/guest-init.sh" "$root/init"
+chmod 755 "$root/init"
+cp "$module" "$root/guest/winsock.ko"
+: >"$root/guest/programs"
+for p in "$@"; do
+	spec=${p%%:*}
+	args=
+	[ "$spec" = "$p" ] || args=${p#*:}
+	path=${spec%%@*}
+	name=$(basename "$path")
+	[ "$path" = "$spec" ] || name=${spec#*@}
+	if [ -e "$root/guest/$name" ]; then
+		echo "guest-run: two programs named $name" >&2
+		exit 2
+	fi
+	cp "$path" "$root/guest/$name"
+	echo "$name $args" >>"$root/guest/programs"
+done
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+
+append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic"
+# KFENCE is built into the 6.12 image (sampling off by default): turn it on.
+if grep -q '^CONFIG_KFENCE=y' "$kdir/config"; then
+	append="$append kfence.sample_interval=10"
+fi
+
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 1024
+      -display none -monitor none -nic none -no-reboot
+      -serial "file:$log"
+      -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" -append "$append")
+if [ -n "$icount" ]; then
+	qemu+=(-smp 1 -icount shift=0)
+else
+	qemu+=(-smp 2)
+fi
+
+: >"$log"
+rc=0
+timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null || rc=$?
+exit $rc

@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * getpeername with Winsock semantics: every socket state, the namelen
+ * rules, wild pointers, descriptors, the validation order and every error
+ * code, in the Windows and the native layout.  Output buffers are
+ * poisoned so that each test proves which bytes the kernel wrote.
+ *
+ * Windows behaviour comes from the getpeername documentation and Wine's
+ * ws2_32 conformance tests (dlls/ws2_32/tests/sock.c).
+ */
+#include <limits.h>
+#include <linux/netlink.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "winsock_test.h"
+#include <winsock/winsock2.h>
+
+#define BUF_SIZE 256
+
+FIXTURE(peer) {
+	int dev;
+	uint32_t flags;
+	bool windows;
+};
+
+FIXTURE_VARIANT(peer) {
+	uint32_t flags;
+};
+
+FIXTURE_VARIANT_ADD(peer, windows) {
+	.flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(peer, native) {
+	.flags = WINSOCK_GPN_NATIVE,
+};
+
+FIXTURE_SETUP(peer)
+{
+	self->dev = ws_open_started(MAKEWORD(2, 2));
+	if (self->dev < 0)
+		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH, strerror(errno));
+	self->flags = variant->flags;
+	self->windows = !(variant->flags & WINSOCK_GPN_NATIVE);
+}
+
+FIXTURE_TEARDOWN(peer)
+{
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+static int gpn(FIXTURE_DATA(peer) *self, uint64_t s, void *name, int *namelen)
+{
+	return ws_raw_getpeername(self->dev, s, name, namelen, self->flags);
+}
+
+/* What the requested layout should hold for a native address. */
+static int expected_layout(bool windows, const struct sockaddr_storage *native,
+			   socklen_t nlen, unsigned char *out)
+{
+	memset(out, 0, BUF_SIZE);
+	memcpy(out, native, nlen);
+	if (!windows)
+		return nlen;
+	switch (native->ss_family) {
+	case AF_INET:
+		return 16;
+	case AF_INET6:
+		((struct sockaddr *)out)->sa_family = 23;
+		return 28;
+	case AF_UNIX:
+		((struct sockaddr *)out)->sa_family = 1;
+		return 110;
+	}
+	return -1;
+}
+
+/* The peer of @fd must be @want (native, @wantlen bytes) in the layout. */
+static void expect_peer(struct __test_metadata *_metadata, FIXTURE_DATA(peer) *self,
+			int fd, const struct sockaddr_storage *want, socklen_t wantlen)
+{
+	unsigned char buf[BUF_SIZE], exp[BUF_SIZE];
+	int len = BUF_SIZE, size, i;
+
+	size = expected_layout(self->windows, want, wantlen, exp);
+	ASSERT_LT(0, size);
+	memset(buf, POISON, sizeof(buf));
+	ASSERT_EQ(0, gpn(self, fd, buf, &len));
+	EXPECT_EQ(size, len);
+	EXPECT_EQ(0, memcmp(buf, exp, size));
+	for (i = size; i < BUF_SIZE; i++)
+		ASSERT_EQ(POISON, buf[i]);	/* nothing written past it */
+}
+
+static void expect_error(struct __test_metadata *_metadata, FIXTURE_DATA(peer) *self,
+			 uint64_t s, int err)
+{
+	unsigned char buf[BUF_SIZE];
+	int len = BUF_SIZE, i;
+
+	memset(buf, POISON, sizeof(buf));
+	EXPECT_EQ(err, gpn(self, s, buf, &len));
+	EXPECT_EQ(BUF_SIZE, len);
+	for (i = 0; i < BUF_SIZE; i++)
+		ASSERT_EQ(POISON, buf[i]);
+	/* The validation order: the state is decided before the pointers. */
+	EXPECT_EQ(err, gpn(self, s, NULL, NULL));
+}
+
+static socklen_t local_name(int fd, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	memset(ss, 0, sizeof(*ss));
+	if (getsockname(fd, (struct sockaddr *)ss, &len))
+		return 0;
+	return len;
+}
+
+/* A TCP (or SOCK_DGRAM/...) listener on loopback of @family, any port. */
+static int tcp_listener(int family, int backlog)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss,
+			   family == AF_INET ? sizeof(struct sockaddr_in) :
+					       sizeof(struct sockaddr_in6)) ||
+	    listen(fd, backlog))
+		return -1;
+	return fd;
+}
+
+struct tcp_conn {
+	int listener, client, server;
+	struct sockaddr_storage lname, cname;
+	socklen_t llen, clen;
+};
+
+static int tcp_connect(struct tcp_conn *c, int family)
+{
+	c->listener = tcp_listener(family, 4);
+	if (c->listener < 0)
+		return -1;
+	c->llen = local_name(c->listener, &c->lname);
+	c->client = socket(family, SOCK_STREAM, 0);
+	if (c->client < 0 || connect(c->client, (struct sockaddr *)&c->lname, c->llen))
+		return -1;
+	c->clen = local_name(c->client, &c->cname);
+	c->server = accept(c->listener, NULL, NULL);
+	return c->server < 0 ? -1 : 0;
+}
+
+static void tcp_close(struct tcp_conn *c)
+{
+	close(c->listener);
+	close(c->client);
+	close(c->server);
+}
+
+TEST_F(peer, tcp4_connected_and_accepted)
+{
+	struct tcp_conn c;
+
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	expect_peer(_metadata, self, c.client, &c.lname, c.llen);
+	expect_peer(_metadata, self, c.server, &c.cname, c.clen);
+	tcp_close(&c);
+}
+
+TEST_F(peer, tcp6_connected_and_accepted)
+{
+	struct tcp_conn c;
+
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET6));
+	EXPECT_EQ(28, c.llen);
+	expect_peer(_metadata, self, c.client, &c.lname, c.llen);
+	expect_peer(_metadata, self, c.server, &c.cname, c.clen);
+	tcp_close(&c);
+}
+
+TEST_F(peer, ipv4_mapped_ipv6_peer)
+{
+	struct sockaddr_in6 any6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_storage want, cname;
+	int l, c, s, off = 0;
+	socklen_t len = sizeof(any6);
+
+	l = socket(AF_INET6, SOCK_STREAM, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)));
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&any6, sizeof(any6)));
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&any6, &len));
+	to.sin_port = any6.sin6_port;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&to, sizeof(to)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+
+	/* The dual-stack socket sees ::ffff:127.0.0.1 and the client's port. */
+	local_name(c, &cname);
+	memset(&want, 0, sizeof(want));
+	((struct sockaddr_in6 *)&want)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)&want)->sin6_port = ((struct sockaddr_in *)&cname)->sin_port;
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &((struct sockaddr_in6 *)&want)->sin6_addr);
+	expect_peer(_metadata, self, s, &want, sizeof(struct sockaddr_in6));
+	close(s);
+	close(c);
+	close(l);
+}
+
+/* A TCP connect still in progress: Windows' getpeername succeeds (Wine's
+ * test_connecting_socket).  A listener whose accept queue is full drops
+ * the SYN, so the connect stays in SYN_SENT. */
+TEST_F(peer, tcp_connect_in_progress)
+{
+	struct sockaddr_storage lname;
+	socklen_t llen;
+	int l, first, c;
+
+	l = tcp_listener(AF_INET, 0);
+	ASSERT_LE(0, l);
+	llen = local_name(l, &lname);
+	first = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(first, (struct sockaddr *)&lname, llen));
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_EQ(-1, connect(c, (struct sockaddr *)&lname, llen));
+	ASSERT_EQ(EINPROGRESS, errno);
+	expect_peer(_metadata, self, c, &lname, llen);
+	close(c);
+	close(first);
+	close(l);
+}
+
+/* After shutdown in any direction the peer is still reported (Wine's
+ * test_shutdown), also once both ends closed their halves. */
+TEST_F(peer, tcp_after_shutdown)
+{
+	static const int how[] = { SHUT_WR, SHUT_RD, SHUT_RDWR };
+	struct tcp_conn c;
+	char b;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+		ASSERT_EQ(0, shutdown(c.client, how[i]));
+		expect_peer(_metadata, self, c.client, &c.lname, c.llen);
+		expect_peer(_metadata, self, c.server, &c.cname, c.clen);
+		/* Both halves closed on both ends: FINs exchanged. */
+		ASSERT_EQ(0, shutdown(c.client, SHUT_RDWR));
+		ASSERT_EQ(0, shutdown(c.server, SHUT_RDWR));
+		ASSERT_EQ(0, recv(c.client, &b, 1, 0));
+		ASSERT_EQ(0, recv(c.server, &b, 1, 0));
+		expect_peer(_metadata, self, c.client, &c.lname, c.llen);
+		expect_peer(_metadata, self, c.server, &c.cname, c.clen);
+		tcp_close(&c);
+	}
+}
+
+TEST_F(peer, tcp_without_peer)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
+	struct tcp_conn c;
+	int fresh, bound;
+
+	fresh = socket(AF_INET, SOCK_STREAM, 0);
+	expect_error(_metadata, self, fresh, WINSOCK_WSAENOTCONN);
+	bound = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_EQ(0, bind(bound, (struct sockaddr *)&any, sizeof(any)));
+	expect_error(_metadata, self, bound, WINSOCK_WSAENOTCONN);
+
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	expect_error(_metadata, self, c.listener, WINSOCK_WSAENOTCONN);
+	/* connect(AF_UNSPEC) dissolves the connection. */
+	ASSERT_EQ(0, connect(c.client, (struct sockaddr *)&unspec, sizeof(unspec)));
+	expect_error(_metadata, self, c.client, WINSOCK_WSAENOTCONN);
+	tcp_close(&c);
+	close(fresh);
+	close(bound);
+}
+
+static int udp_bound(int family, struct sockaddr_storage *name, socklen_t *len)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	int fd = socket(family, SOCK_DGRAM, 0);
+
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, family == AF_INET ?
+			   sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)))
+		return -1;
+	*len = local_name(fd, name);
+	return fd;
+}
+
+TEST_F(peer, udp_connect_reconnect_dissolve)
+{
+	struct sockaddr_storage a, b;
+	struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
+	socklen_t alen, blen;
+	int sa, sb, c;
+
+	sa = udp_bound(AF_INET, &a, &alen);
+	sb = udp_bound(AF_INET, &b, &blen);
+	ASSERT_LE(0, sa);
+	ASSERT_LE(0, sb);
+	c = socket(AF_INET, SOCK_DGRAM, 0);
+
+	expect_error(_metadata, self, c, WINSOCK_WSAENOTCONN);
+	/* sendto does not connect: only connect() gives a peer. */
+	ASSERT_EQ(1, sendto(c, "x", 1, 0, (struct sockaddr *)&a, alen));
+	expect_error(_metadata, self, c, WINSOCK_WSAENOTCONN);
+	/* The bound receiver never connected. */
+	expect_error(_metadata, self, sa, WINSOCK_WSAENOTCONN);
+
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, alen));
+	expect_peer(_metadata, self, c, &a, alen);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&b, blen));
+	expect_peer(_metadata, self, c, &b, blen);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&unspec, sizeof(unspec)));
+	expect_error(_metadata, self, c, WINSOCK_WSAENOTCONN);
+	close(c);
+	close(sa);
+	close(sb);
+}
+
+TEST_F(peer, udp6_connected)
+{
+	struct sockaddr_storage a;
+	socklen_t alen;
+	int sa, c;
+
+	sa = udp_bound(AF_INET6, &a, &alen);
+	ASSERT_LE(0, sa);
+	c = socket(AF_INET6, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, alen));
+	expect_peer(_metadata, self, c, &a, alen);
+	close(c);
+	close(sa);
+}
+
+static socklen_t unix_addr(struct sockaddr_un *sun, const char *path, bool abstract)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (abstract) {
+		memcpy(sun->sun_path + 1, path, strlen(path));
+		return offsetof(struct sockaddr_un, sun_path) + 1 + strlen(path);
+	}
+	strcpy(sun->sun_path, path);
+	unlink(path);
+	return offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
+}
+
+/* Connecting side sees the listener's name; accepting side an unnamed peer. */
+static void unix_connection(struct __test_metadata *_metadata, FIXTURE_DATA(peer) *self,
+			    int type, bool abstract)
+{
+	struct sockaddr_storage want, unnamed = { .ss_family = AF_UNIX };
+	struct sockaddr_un sun;
+	socklen_t len = unix_addr(&sun, "/tmp/ws-listener", abstract);
+	int l, c, s;
+
+	l = socket(AF_UNIX, type, 0);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sun, len));
+	ASSERT_EQ(0, listen(l, 1));
+	expect_error(_metadata, self, l, WINSOCK_WSAENOTCONN);
+	c = socket(AF_UNIX, type, 0);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sun, len));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+
+	memset(&want, 0, sizeof(want));
+	memcpy(&want, &sun, len);
+	expect_peer(_metadata, self, c, &want, len);
+	expect_peer(_metadata, self, s, &unnamed, sizeof(sa_family_t));
+	close(s);
+	close(c);
+	close(l);
+	if (!abstract)
+		unlink("/tmp/ws-listener");
+}
+
+TEST_F(peer, unix_stream)
+{
+	unix_connection(_metadata, self, SOCK_STREAM, false);
+}
+
+TEST_F(peer, unix_seqpacket)
+{
+	unix_connection(_metadata, self, SOCK_SEQPACKET, false);
+}
+
+TEST_F(peer, unix_abstract)
+{
+	unix_connection(_metadata, self, SOCK_STREAM, true);
+}
+
+TEST_F(peer, unix_dgram_and_socketpair)
+{
+	struct sockaddr_storage want, unnamed = { .ss_family = AF_UNIX };
+	struct sockaddr_un sun;
+	socklen_t len = unix_addr(&sun, "/tmp/ws-dgram", false);
+	int r, c, sv[2];
+
+	r = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, bind(r, (struct sockaddr *)&sun, len));
+	c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	expect_error(_metadata, self, c, WINSOCK_WSAENOTCONN);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sun, len));
+	memset(&want, 0, sizeof(want));
+	memcpy(&want, &sun, len);
+	expect_peer(_metadata, self, c, &want, len);
+	expect_error(_metadata, self, r, WINSOCK_WSAENOTCONN);
+	close(c);
+	close(r);
+	unlink("/tmp/ws-dgram");
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	expect_peer(_metadata, self, sv[0], &unnamed, sizeof(sa_family_t));
+	expect_peer(_metadata, self, sv[1], &unnamed, sizeof(sa_family_t));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Families without a Windows provider: not a Winsock socket in the Windows
+ * layout; in the native layout, what Linux reports. */
+TEST_F(peer, other_families)
+{
+	struct sockaddr_nl want = { .nl_family = AF_NETLINK };
+	int nl = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	int pk = socket(AF_PACKET, SOCK_DGRAM, 0);
+
+	ASSERT_LE(0, nl);
+	if (self->windows) {
+		expect_error(_metadata, self, nl, WINSOCK_WSAENOTSOCK);
+	} else {
+		struct sockaddr_storage ss;
+
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, &want, sizeof(want));
+		expect_peer(_metadata, self, nl, &ss, sizeof(want));
+	}
+	if (pk >= 0) {
+		/* AF_PACKET has no notion of a peer (EOPNOTSUPP in Linux). */
+		expect_error(_metadata, self, pk, self->windows ? WINSOCK_WSAENOTSOCK :
+							     WINSOCK_WSAENOTCONN);
+		close(pk);
+	}
+	close(nl);
+}
+
+TEST_F(peer, not_sockets)
+{
+	int p[2], ev, file, closed;
+
+	ASSERT_EQ(0, pipe(p));
+	ev = eventfd(0, 0);
+	file = open("/proc/self/status", O_RDONLY);
+	closed = dup(p[0]);
+	close(closed);
+
+	expect_error(_metadata, self, p[0], WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, ev, WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, file, WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, self->dev, WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, closed, WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, 1 << 20, WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, (uint64_t)INT_MAX + 1, WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, (uint32_t)~0u, WINSOCK_WSAENOTSOCK);
+	expect_error(_metadata, self, ~(uint64_t)0, WINSOCK_WSAENOTSOCK);
+	close(p[0]);
+	close(p[1]);
+	close(ev);
+	close(file);
+}
+
+/* namelen: NULL, 0, negative, one byte short, exact, larger. */
+TEST_F(peer, namelen_rules)
+{
+	unsigned char buf[BUF_SIZE], exp[BUF_SIZE];
+	struct tcp_conn c;
+	int len, size, i;
+	int cases[] = { 0, -1, INT_MIN, 1, 0 /* size - 1 */ };
+
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	size = expected_layout(self->windows, &c.lname, c.llen, exp);
+	cases[4] = size - 1;
+
+	memset(buf, POISON, sizeof(buf));
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, buf, NULL));
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, NULL, NULL));
+	len = 0;
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, NULL, &len));
+	EXPECT_EQ(0, len);
+	len = BUF_SIZE;
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, NULL, &len));
+	EXPECT_EQ(BUF_SIZE, len);
+	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+		len = cases[i];
+		EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, buf, &len));
+		EXPECT_EQ(cases[i], len);	/* untouched on failure */
+	}
+	for (i = 0; i < BUF_SIZE; i++)
+		ASSERT_EQ(POISON, buf[i]);
+
+	/* Exact, then larger: only the address is written. */
+	len = size;
+	EXPECT_EQ(0, gpn(self, c.client, buf, &len));
+	EXPECT_EQ(size, len);
+	EXPECT_EQ(0, memcmp(buf, exp, size));
+	for (i = size; i < BUF_SIZE; i++)
+		ASSERT_EQ(POISON, buf[i]);
+	len = INT_MAX;
+	memset(buf, POISON, sizeof(buf));
+	EXPECT_EQ(0, gpn(self, c.client, buf, &len));
+	EXPECT_EQ(size, len);
+	tcp_close(&c);
+}
+
+/* Wild, unmapped, read-only and page-straddling pointers: WSAEFAULT, never
+ * a signal, never a partial write. */
+TEST_F(peer, wild_pointers)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char *map, *ro_page, exp[BUF_SIZE];
+	struct tcp_conn c;
+	int len, size, i, *ro_len;
+
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	size = expected_layout(self->windows, &c.lname, c.llen, exp);
+	/* [rw page][hole][ro page][rw page] */
+	map = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, POISON, 4 * pg);
+	ASSERT_EQ(0, munmap(map + pg, pg));
+	ro_page = map + 2 * pg;
+	ASSERT_EQ(0, mprotect(ro_page, pg, PROT_READ));
+	ro_len = (int *)ro_page;
+
+	len = BUF_SIZE;
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, (void *)(uintptr_t)0xdead000, &len));
+	EXPECT_EQ(BUF_SIZE, len);
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, map, (int *)(map + pg)));
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, map, (int *)(uintptr_t)~0xfffUL));
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, (void *)(uintptr_t)~0xfffUL, &len));
+	/* namelen readable but read-only: nothing written to name. */
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, map, ro_len));
+	/* name read-only. */
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, ro_page + 64, &len));
+	EXPECT_EQ(BUF_SIZE, len);
+	/* name runs from a writable page into the hole. */
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, map + pg - 8, &len));
+	EXPECT_EQ(BUF_SIZE, len);
+	/* name runs from the read-only page into a writable one. */
+	EXPECT_EQ(WINSOCK_WSAEFAULT, gpn(self, c.client, map + 4 * pg - pg - 8, &len));
+	EXPECT_EQ(BUF_SIZE, len);
+	for (i = 0; i < pg; i++)
+		ASSERT_EQ(POISON, map[i]);
+	for (i = 0; i < pg; i++)
+		ASSERT_EQ(POISON, map[3 * pg + i]);
+
+	/* A buffer that straddles two writable pages works. */
+	ASSERT_EQ(0, mprotect(ro_page, pg, PROT_READ | PROT_WRITE));
+	len = size;
+	EXPECT_EQ(0, gpn(self, c.client, map + 3 * pg - 8, &len));
+	EXPECT_EQ(0, memcmp(map + 3 * pg - 8, exp, size));
+	munmap(map, pg);
+	munmap(map + 2 * pg, 2 * pg);
+	tcp_close(&c);
+}
+
+/* WSANOTINITIALISED comes first, even for a descriptor that is no socket. */
+TEST_F(peer, not_initialised)
+{
+	int fresh = open(WINSOCK_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	unsigned int n;
+
+	ASSERT_LE(0, fresh);
+	EXPECT_EQ(WINSOCK_WSANOTINITIALISED,
+		  ws_raw_getpeername(fresh, ~(uint64_t)0, NULL, NULL, self->flags));
+	EXPECT_EQ(0, ws_raw_cleanup(self->dev, &n));
+	EXPECT_EQ(0, n);
+	expect_error(_metadata, self, 0, WINSOCK_WSANOTINITIALISED);
+	close(fresh);
+}
+
+static int set_provider_down(const char *v)
+{
+	int fd = open("/sys/module/winsock/parameters/provider_down", O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, v, 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* WSAENETDOWN: the administrator took the provider down. */
+TEST_F(peer, provider_down)
+{
+	struct tcp_conn c;
+	int p[2];
+
+	if (geteuid())
+		SKIP(return, "needs root to take the provider down");
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, set_provider_down("1"));
+	expect_error(_metadata, self, c.client, WINSOCK_WSAENETDOWN);
+	expect_error(_metadata, self, c.listener, WINSOCK_WSAENETDOWN);
+	/* Not a socket is still decided before the provider. */
+	expect_error(_metadata, self, p[0], WINSOCK_WSAENOTSOCK);
+	ASSERT_EQ(0, set_provider_down("0"));
+	expect_peer(_metadata, self, c.client, &c.lname, c.llen);
+	close(p[0]);
+	close(p[1]);
+	tcp_close(&c);
+}
+
+/* WSAEINPROGRESS: a Winsock 1.1 handle allows one call at a time.  A
+ * userfaultfd-backed buffer holds the first call in the kernel. */
+struct held_call {
+	int dev, fd;
+	uint32_t flags;
+	void *name;
+	int len, rc;
+};
+
+static void *held_lookup(void *arg)
+{
+	struct held_call *h = arg;
+
+	h->rc = ws_raw_getpeername(h->dev, h->fd, h->name, &h->len, h->flags);
+	return NULL;
+}
+
+TEST_F(peer, in_progress_on_winsock_1_1)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	unsigned char exp[BUF_SIZE], buf[BUF_SIZE], *page, *src;
+	struct held_call h = { 0 };
+	int h2len;
+	struct uffd_msg msg;
+	struct tcp_conn c;
+	pthread_t t;
+	struct pollfd pfd;
+	int uffd, v11, size;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (uintptr_t)page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	size = expected_layout(self->windows, &c.lname, c.llen, exp);
+	v11 = ws_open_started(MAKEWORD(1, 1));
+	ASSERT_LE(0, v11);
+
+	h.dev = v11;
+	h.fd = c.client;
+	h.flags = self->flags;
+	h.name = page;
+	h.len = BUF_SIZE;
+	ASSERT_EQ(0, pthread_create(&t, NULL, held_lookup, &h));
+
+	/* Wait until the first call faults on the buffer: it is in flight. */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(sizeof(msg), (size_t)read(uffd, &msg, sizeof(msg)));
+	EXPECT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* Before the descriptor and the pointers are even looked at. */
+	h2len = BUF_SIZE;
+	memset(buf, POISON, sizeof(buf));
+	EXPECT_EQ(WINSOCK_WSAEINPROGRESS,
+		  ws_raw_getpeername(v11, c.server, buf, &h2len, self->flags));
+	EXPECT_EQ(BUF_SIZE, h2len);
+	EXPECT_EQ(POISON, buf[0]);
+	EXPECT_EQ(WINSOCK_WSAEINPROGRESS,
+		  ws_raw_getpeername(v11, ~(uint64_t)0, NULL, NULL, self->flags));
+	EXPECT_EQ(WINSOCK_WSAEINPROGRESS, ws_raw_cleanup(v11, NULL));
+	/* A Winsock 2 handle is not limited. */
+	expect_peer(_metadata, self, c.server, &c.cname, c.clen);
+
+	/* Let the held call finish: it succeeds with the right address. */
+	src = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	memset(src, POISON, pg);
+	copy.dst = (uintptr_t)page;
+	copy.src = (uintptr_t)src;
+	copy.len = pg;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, h.rc);
+	EXPECT_EQ(size, h.len);
+	EXPECT_EQ(0, memcmp(page, exp, size));
+	/* Idle again: the next call and the cleanup go through. */
+	EXPECT_EQ(WINSOCK_WSAEFAULT, ws_raw_getpeername(v11, c.client, NULL, NULL, self->flags));
+	EXPECT_EQ(0, ws_raw_cleanup(v11, NULL));
+	close(v11);
+	close(uffd);
+	tcp_close(&c);
+}
+
+/*
+ * Differential: the native layout against Linux getpeername(2) on the same
+ * socket.  Where Linux has a peer, the bytes and length are the same; where
+ * Linux says ENOTCONN, so does Winsock, except in the two states where
+ * Windows keeps the peer and Linux does not (connect in progress, both
+ * halves closed), which are checked to differ exactly that way.
+ */
+static void differential(struct __test_metadata *_metadata, int dev, int fd,
+			 bool windows_keeps_peer)
+{
+	struct sockaddr_storage lin, ws;
+	socklen_t llen = sizeof(lin);
+	int wlen = sizeof(ws), lrc, wrc;
+
+	memset(&lin, POISON, sizeof(lin));
+	memset(&ws, POISON, sizeof(ws));
+	lrc = getpeername(fd, (struct sockaddr *)&lin, &llen);
+	wrc = ws_raw_getpeername(dev, fd, &ws, &wlen, WINSOCK_GPN_NATIVE);
+	if (lrc == 0) {
+		EXPECT_EQ(0, wrc);
+		EXPECT_EQ((int)llen, wlen);
+		EXPECT_EQ(0, memcmp(&lin, &ws, llen));
+	} else if (windows_keeps_peer) {
+		EXPECT_EQ(ENOTCONN, errno);
+		EXPECT_EQ(0, wrc);
+	} else {
+		EXPECT_EQ(ENOTCONN, errno);
+		EXPECT_EQ(WINSOCK_WSAENOTCONN, wrc);
+	}
+}
+
+TEST(differential_against_linux)
+{
+	struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
+	struct sockaddr_storage a, lname;
+	struct tcp_conn c, c6;
+	socklen_t alen, llen;
+	int dev, u, sv[2], l, first, pending;
+	char b;
+
+	dev = ws_open_started(MAKEWORD(2, 2));
+	if (dev < 0)
+		SKIP(return, "module not loaded");
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	ASSERT_EQ(0, tcp_connect(&c6, AF_INET6));
+	differential(_metadata, dev, c.client, false);
+	differential(_metadata, dev, c.server, false);
+	differential(_metadata, dev, c.listener, false);
+	differential(_metadata, dev, c6.client, false);
+	differential(_metadata, dev, c6.server, false);
+	ASSERT_EQ(0, shutdown(c.client, SHUT_WR));
+	differential(_metadata, dev, c.client, false);
+	ASSERT_EQ(0, shutdown(c.server, SHUT_RDWR));
+	ASSERT_EQ(0, recv(c.client, &b, 1, 0));
+	ASSERT_EQ(0, recv(c.server, &b, 1, 0));
+	differential(_metadata, dev, c.client, true);
+
+	u = udp_bound(AF_INET, &a, &alen);
+	ASSERT_LE(0, u);
+	differential(_metadata, dev, u, false);
+	ASSERT_EQ(0, connect(u, (struct sockaddr *)&c.lname, c.llen));
+	differential(_metadata, dev, u, false);
+	ASSERT_EQ(0, connect(u, (struct sockaddr *)&unspec, sizeof(unspec)));
+	differential(_metadata, dev, u, false);
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	differential(_metadata, dev, sv[0], false);
+
+	l = tcp_listener(AF_INET, 0);
+	llen = local_name(l, &lname);
+	first = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(first, (struct sockaddr *)&lname, llen));
+	pending = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_EQ(-1, connect(pending, (struct sockaddr *)&lname, llen));
+	differential(_metadata, dev, pending, true);
+
+	close(pending);
+	close(first);
+	close(l);
+	close(sv[0]);
+	close(sv[1]);
+	close(u);
+	tcp_close(&c);
+	tcp_close(&c6);
+	close(dev);
+}
+
+/* The library's ws_getpeername: Windows layout, result in WSAGetLastError. */
+TEST(library_ws_getpeername)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct tcp_conn c, c6;
+	WSADATA d;
+	int len;
+
+	if (WSAStartup(MAKEWORD(2, 2), &d) == WSASYSNOTREADY)
+		SKIP(return, "module not loaded");
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	ASSERT_EQ(0, tcp_connect(&c6, AF_INET6));
+
+	len = sizeof(ss);
+	WSASetLastError(0xdead);
+	ASSERT_EQ(0, ws_getpeername(c.client, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(0, WSAGetLastError());
+	EXPECT_EQ(16, len);
+	EXPECT_EQ(WS_AF_INET, ss.ss_family);
+	EXPECT_EQ(0, memcmp(&ss, &c.lname, 16));
+
+	len = sizeof(ss);
+	ASSERT_EQ(0, ws_getpeername(c6.client, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(28, len);
+	EXPECT_EQ(WS_AF_INET6, sin6->sin6_family);
+	EXPECT_EQ(((struct sockaddr_in6 *)&c6.lname)->sin6_port, sin6->sin6_port);
+
+	len = sizeof(ss);
+	EXPECT_EQ(SOCKET_ERROR, ws_getpeername(c.listener, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(WSAENOTCONN, WSAGetLastError());
+	EXPECT_EQ(SOCKET_ERROR, ws_getpeername(INVALID_SOCKET, NULL, NULL));
+	EXPECT_EQ(WSAENOTSOCK, WSAGetLastError());
+	len = 15;
+	EXPECT_EQ(SOCKET_ERROR, ws_getpeername(c.client, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(WSAEFAULT, WSAGetLastError());
+	EXPECT_EQ(15, len);
+
+	EXPECT_EQ(0, WSACleanup());
+	EXPECT_EQ(SOCKET_ERROR, ws_getpeername(c.client, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(WSANOTINITIALISED, WSAGetLastError());
+	tcp_close(&c);
+	tcp_close(&c6);
+}
+
+TEST_HARNESS_MAIN

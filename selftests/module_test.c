@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Life cycle of winsock.ko: the misc device, unload, reload, and unload
+ * refused while the device is open.  Needs root and WINSOCK_KO (the path
+ * of the module); the guest init provides both and loads the module first.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "winsock_test.h"
+
+static int module_load(void)
+{
+	const char *ko = getenv("WINSOCK_KO");
+	int fd, ret;
+
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int module_unload(void)
+{
+	return syscall(SYS_delete_module, "winsock", O_NONBLOCK) ? -errno : 0;
+}
+
+static bool module_listed(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "winsock ", 8))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+FIXTURE(module) {
+};
+
+FIXTURE_SETUP(module)
+{
+	if (!getenv("WINSOCK_KO") || geteuid() != 0)
+		SKIP(return, "needs root and WINSOCK_KO (run inside the guest)");
+	ASSERT_TRUE(module_listed());
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	/* Leave the module loaded for the programs that follow. */
+	if (getenv("WINSOCK_KO") && !module_listed())
+		module_load();
+}
+
+TEST_F(module, misc_device_node)
+{
+	unsigned int maj, min;
+	struct stat st;
+	FILE *f;
+
+	ASSERT_EQ(0, stat(WINSOCK_DEVICE_PATH, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	/* Documented mode: usable by every user. */
+	EXPECT_EQ(0666, st.st_mode & 07777);
+	EXPECT_EQ(10, major(st.st_rdev));	/* MISC_MAJOR */
+
+	/* The minor is dynamic: the one the misc class reports. */
+	f = fopen("/sys/class/misc/winsock/dev", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(2, fscanf(f, "%u:%u", &maj, &min));
+	fclose(f);
+	EXPECT_EQ(10, maj);
+	EXPECT_EQ(minor(st.st_rdev), min);
+}
+
+TEST_F(module, unload_leaves_nothing_and_reload_works)
+{
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, module_unload());
+	EXPECT_FALSE(module_listed());
+	EXPECT_EQ(-1, stat(WINSOCK_DEVICE_PATH, &st));
+	EXPECT_EQ(-1, stat("/sys/module/winsock", &st));
+	EXPECT_EQ(-1, stat("/sys/class/misc/winsock", &st));
+
+	ASSERT_EQ(0, module_load());
+	EXPECT_TRUE(module_listed());
+	fd = open(WINSOCK_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+TEST_F(module, second_load_is_refused)
+{
+	EXPECT_EQ(-EEXIST, module_load());
+	EXPECT_TRUE(module_listed());
+}
+
+TEST_F(module, unload_refused_while_open)
+{
+	int fd = open(WINSOCK_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	/* delete_module(O_NONBLOCK) refuses a module in use. */
+	EXPECT_EQ(-EWOULDBLOCK, module_unload());
+	EXPECT_TRUE(module_listed());
+	/* The open handle still works after the refused unload. */
+	EXPECT_EQ(WINSOCK_WSANOTINITIALISED, ws_raw_getpeername(fd, 0, NULL, NULL, 0));
+	close(fd);
+
+	EXPECT_EQ(0, module_unload());
+	EXPECT_FALSE(module_listed());
+	EXPECT_EQ(0, module_load());
+}
+
+TEST_HARNESS_MAIN
