@@ -18,6 +18,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/cache
 mkdir -p "$cache/debs"
+# apt downloads as the unprivileged _apt user when it can write there.
+if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then
+	chown _apt "$cache/debs"
+fi
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
@@ -158,7 +162,7 @@ fetch_kselftest() {
 main() {
 	install_missing "${host_pkgs[@]}"
 	enable_backports
-	if ! apt-cache policy linux-image-amd64 | grep -q bookworm-backports; then
+	if ! apt-cache policy linux-image-amd64 | grep bookworm-backports >/dev/null; then
 		apt_updated=
 		apt_update
 	fi
