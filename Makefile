@@ -90,8 +90,8 @@ check-kernel: $(BUILD)/$(RELEASE)/winsock.ko selftests
 demo: setup
 	@$(MAKE) --no-print-directory demo-run
 
-demo-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko
-	@bash scripts/demo.sh $(KERNEL_DEFAULT) $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko
+demo-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-demo
+	@bash scripts/demo.sh $(KERNEL_DEFAULT) $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-demo
 
 # --- make lint ------------------------------------------------------------
 lint: setup
@@ -102,3 +102,8 @@ lint-run:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- tools ------------------------------------------------------------------
+$(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
