@@ -53,7 +53,7 @@ step selftests-build make --no-print-directory selftests
 
 for k in $kernels; do
 	echo "== kernel $k"
-	if ! make --no-print-directory "build/$k/winsock.ko" >"build/logs/build-$k.log" 2>&1; then
+	if ! make --no-print-directory "$top/build/$k/winsock.ko" >"build/logs/build-$k.log" 2>&1; then
 		printf 'FAIL   module build for %s (log: build/logs/build-%s.log)\n' "$k" "$k"
 		tail -n 20 "build/logs/build-$k.log" | sed 's/^/       /'
 		add 0 1 0
