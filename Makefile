@@ -27,8 +27,9 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	       -Iuapi -Ilib/include -Ilib
 LIB_SOVERSION := 1
 
-.PHONY: all setup modules lib selftests check check-host check-kernels demo lint clean
-all: modules lib
+.PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \
+	demo demo-run lint lint-run clean
+all: modules lib tools
 
 setup:
 	@bash scripts/setup.sh
@@ -104,6 +105,11 @@ clean:
 	rm -rf $(BUILD)
 
 # --- tools ------------------------------------------------------------------
+tools: $(BUILD)/host/winsock-demo
+
+$(BUILD)/host/winsock-demo: tools/winsock-demo.c $(BUILD)/host/libwinsock.a
+	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/host/libwinsock.a -lpthread
+
 $(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
