@@ -19,35 +19,29 @@
 #include "winsock.h"
 
 /*
- * Translate a native peer address to the Windows layout in place.  Only
- * families whose Windows structure has the Linux layout have a Windows
- * provider; for any other family the descriptor is not a Winsock socket.
- * Returns the Windows size of the address, or 0 for no provider.
+ * The Windows layout of a family: its Windows family value and structure
+ * size.  Only families whose Windows structure has the Linux layout have a
+ * Windows provider; for any other family the descriptor is not a Winsock
+ * socket (returns false).
  */
-static int ws_family_to_windows(int family)
+static bool ws_windows_layout(int family, u16 *wfamily, int *size)
 {
 	switch (family) {
 	case AF_INET:
-		return WINSOCK_SOCKADDR_IN_SIZE;
+		*wfamily = WINSOCK_AF_INET;
+		*size = WINSOCK_SOCKADDR_IN_SIZE;
+		return true;
 	case AF_INET6:
-		return WINSOCK_SOCKADDR_IN6_SIZE;
+		*wfamily = WINSOCK_AF_INET6;
+		*size = WINSOCK_SOCKADDR_IN6_SIZE;
+		return true;
 	case AF_UNIX:
 		/* Windows always reports the whole SOCKADDR_UN. */
-		return WINSOCK_SOCKADDR_UN_SIZE;
+		*wfamily = WINSOCK_AF_UNIX;
+		*size = WINSOCK_SOCKADDR_UN_SIZE;
+		return true;
 	default:
-		return 0;
-	}
-}
-
-static u16 ws_windows_family(int family)
-{
-	switch (family) {
-	case AF_INET6:
-		return WINSOCK_AF_INET6;
-	case AF_UNIX:
-		return WINSOCK_AF_UNIX;
-	default:
-		return WINSOCK_AF_INET;
+		return false;
 	}
 }
 
@@ -126,7 +120,8 @@ static int ws_lookup(const struct winsock_getpeername *req)
 	struct sockaddr_storage addr;
 	struct socket *sock;
 	struct fd f;
-	int res, size, family;
+	int res, size, wsize = 0;
+	u16 wfamily = 0;
 
 	/* Only the caller's own descriptors: fdget reads current->files. */
 	if (req->socket > INT_MAX)
@@ -139,8 +134,8 @@ static int ws_lookup(const struct winsock_getpeername *req)
 		res = WINSOCK_WSAENOTSOCK;
 		goto out;
 	}
-	family = READ_ONCE(sock->ops)->family;
-	if (!native && !ws_family_to_windows(family)) {
+	if (!native &&
+	    !ws_windows_layout(READ_ONCE(sock->ops)->family, &wfamily, &wsize)) {
 		res = WINSOCK_WSAENOTSOCK;
 		goto out;
 	}
@@ -157,8 +152,8 @@ static int ws_lookup(const struct winsock_getpeername *req)
 		goto out;
 	}
 	if (!native) {
-		addr.ss_family = ws_windows_family(family);
-		size = ws_family_to_windows(family);
+		addr.ss_family = wfamily;
+		size = wsize;
 	}
 	res = ws_copy_out(req, &addr, size);
 out:
