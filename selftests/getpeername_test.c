@@ -124,11 +124,11 @@ static socklen_t local_name(int fd, struct sockaddr_storage *ss)
 	return len;
 }
 
-/* A TCP (or SOCK_DGRAM/...) listener on loopback of @family, any port. */
-static int tcp_listener(int family, int backlog)
+/* A socket of @family and @type bound to loopback, any port. */
+static int loopback_socket(int family, int type)
 {
 	struct sockaddr_storage ss = { .ss_family = family };
-	int fd = socket(family, SOCK_STREAM, 0);
+	int fd = socket(family, type, 0);
 
 	if (family == AF_INET)
 		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -136,8 +136,16 @@ static int tcp_listener(int family, int backlog)
 		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss,
 			   family == AF_INET ? sizeof(struct sockaddr_in) :
-					       sizeof(struct sockaddr_in6)) ||
-	    listen(fd, backlog))
+					       sizeof(struct sockaddr_in6)))
+		return -1;
+	return fd;
+}
+
+static int tcp_listener(int family, int backlog)
+{
+	int fd = loopback_socket(family, SOCK_STREAM);
+
+	if (fd < 0 || listen(fd, backlog))
 		return -1;
 	return fd;
 }
@@ -296,17 +304,9 @@ TEST_F(peer, tcp_without_peer)
 
 static int udp_bound(int family, struct sockaddr_storage *name, socklen_t *len)
 {
-	struct sockaddr_storage ss = { .ss_family = family };
-	int fd = socket(family, SOCK_DGRAM, 0);
+	int fd = loopback_socket(family, SOCK_DGRAM);
 
-	if (family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, family == AF_INET ?
-			   sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)))
-		return -1;
-	*len = local_name(fd, name);
+	*len = fd < 0 ? 0 : local_name(fd, name);
 	return fd;
 }
 
