@@ -108,8 +108,9 @@ long ws_ioctl_startup(struct ws_handle *h, void __user *uarg)
 			mutex_unlock(&h->lock);
 			return -EOVERFLOW;
 		}
+		/* Lookups read the version without the lock. */
 		if (!h->startups)
-			h->version = version;
+			WRITE_ONCE(h->version, version);
 		WRITE_ONCE(h->startups, h->startups + 1);
 	}
 	req.version = version;
