@@ -15,9 +15,8 @@ function fail(what) {
 	printf "[%s] FAIL %s\n", kernel, what
 	fails++
 }
-BEGIN { fails = 0; passes = 0; skips = 0; cur = ""; done = 0; insmod = 0 }
+BEGIN { fails = 0; passes = 0; skips = 0; cur = ""; done = 0 }
 { sub(/\r$/, "") }
-/^WSGUEST: insmod ok/ { insmod = 1 }
 /^WSGUEST: insmod failed/ { fail("winsock.ko could not be loaded") }
 /^WSGUEST: run / { cur = $3; totals = 0; pf = 0; next }
 /^# Totals: / && cur != "" {
