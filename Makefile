@@ -16,15 +16,18 @@ TOP := $(CURDIR)
 BUILD := $(TOP)/build
 KSFT_DIR ?= $(TOP)/cache/linux-tools/tools/testing/selftests
 
-KMOD_SRCS := Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
-LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c)
+KMOD_SRCS := VERSION Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
+LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile
 SELFTESTS := module_test startup_test getpeername_test
 
+# One version for the module, the library, the tools and the packages.
+VERSION := $(shell cat $(TOP)/VERSION)
+
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
-	       -Iuapi -Ilib/include -Ilib
+	       -Iuapi -Ilib/include -Ilib -DWINSOCK_VERSION_STRING='"$(VERSION)"'
 LIB_SOVERSION := 1
 
 .PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \

@@ -108,3 +108,4 @@ module_exit(ws_exit);
 
 MODULE_DESCRIPTION("Windows Sockets getpeername semantics on Linux sockets");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(WINSOCK_VERSION);

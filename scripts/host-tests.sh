@@ -11,8 +11,9 @@ cd "$top" || exit 1
 ksft=$top/cache/linux-tools/tools/testing/selftests
 out=$top/build/host-tests
 mkdir -p "$out"
-cflags=(-O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iuapi -Ilib/include -Ilib -isystem "$ksft")
-srcs=(lib/tests/lib_test.c lib/error.c lib/startup.c lib/getpeername.c)
+cflags=(-O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iuapi -Ilib/include -Ilib -isystem "$ksft"
+	"-DWINSOCK_VERSION_STRING=\"$(cat VERSION)\"")
+srcs=(lib/tests/lib_test.c lib/error.c lib/startup.c lib/getpeername.c lib/version.c)
 status=0
 
 for bits in 64 32; do
@@ -39,7 +40,7 @@ done
 echo "# libwinsock.so exports"
 echo "TAP version 13"
 echo "1..1"
-want="WSACleanup WSAGetLastError WSASetLastError WSAStartup ws_getpeername"
+want="WSACleanup WSAGetLastError WSASetLastError WSAStartup ws_getpeername ws_version"
 got=$(nm -D --defined-only build/host/libwinsock.so.1 | awk '$2 == "T" { print $3 }' | sed 's/@.*//' | sort | xargs)
 if [ "$got" = "$want" ]; then
 	echo "ok 1 exported symbols"

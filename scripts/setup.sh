@@ -5,7 +5,8 @@
 # test in qemu guests.  Everything comes from Debian packages; nothing is
 # installed into the host's boot path.
 #
-#   - build tools, qemu, busybox-static, libnl, sparse, multilib
+#   - build tools, qemu, busybox-static, libnl, sparse, multilib, dkms,
+#     cppcheck, clang-tidy and valgrind
 #   - kernel headers of the two target kernels (bookworm 6.1 and
 #     bookworm-backports 6.12), resolved through the metapackages
 #   - the matching unsigned kernel images, unpacked into cache/ (not installed)
@@ -88,7 +89,7 @@ enable_backports() {
 # Packages for building and testing, host side.
 host_pkgs=(build-essential make gcc gcc-multilib dwarves qemu-system-x86
 	   busybox-static cpio libnl-3-dev libnl-genl-3-dev sparse kmod
-	   pkg-config perl python3 xz-utils)
+	   pkg-config perl python3 xz-utils dkms cppcheck clang-tidy valgrind)
 
 install_missing() {
 	local missing=() p

@@ -53,6 +53,19 @@ TEST(windows_values)
 	EXPECT_EQ(WINSOCK_WSANOTINITIALISED, WSANOTINITIALISED);
 }
 
+/* The library reports the tree's VERSION, as the module's modinfo does. */
+TEST(version_matches_tree)
+{
+	char want[64] = "";
+	FILE *f = fopen("VERSION", "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(want, sizeof(want), f));
+	fclose(f);
+	want[strcspn(want, "\n")] = 0;
+	EXPECT_STREQ(want, ws_version());
+}
+
 TEST(api_names_macro)
 {
 	struct sockaddr_storage ss;

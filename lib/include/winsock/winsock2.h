@@ -123,6 +123,9 @@ void WSASetLastError(int iError);
 /* getpeername with Winsock semantics; the address in the Windows layout. */
 int ws_getpeername(SOCKET s, struct sockaddr *name, int *namelen);
 
+/* The library's release, e.g. "0.2.0" (the same as the module's modinfo). */
+const char *ws_version(void);
+
 #ifdef WINSOCK_API_NAMES
 #define getpeername ws_getpeername
 #endif
