@@ -13,4 +13,17 @@
 #define fd_file(f) ((f).file)
 #endif
 
+/*
+ * Who may join a multicast group.  Since 6.8, and in Debian's 6.1 through a
+ * stable backport, genetlink checks only the GENL_MCAST_CAP_* group flags:
+ * the older GENL_UNS_ADMIN_PERM on a group would there protect nothing.
+ * Kernels without the new flags checked GENL_UNS_ADMIN_PERM instead.
+ */
+#include <net/genetlink.h>
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define WS_MCGRP_NET_ADMIN	GENL_MCAST_CAP_NET_ADMIN
+#else
+#define WS_MCGRP_NET_ADMIN	GENL_UNS_ADMIN_PERM
+#endif
+
 #endif /* _WINSOCK_COMPAT_H */

@@ -90,9 +90,17 @@ static int __init ws_init(void)
 {
 	int err;
 
+	/* The audit stream exists before the first lookup can be made. */
+	err = ws_audit_init();
+	if (err) {
+		pr_err("cannot register the %s netlink family: %d\n",
+		       WINSOCK_GENL_NAME, err);
+		return err;
+	}
 	err = misc_register(&ws_misc);
 	if (err) {
 		pr_err("cannot register /dev/%s: %d\n", WINSOCK_DEVICE_NAME, err);
+		ws_audit_exit();
 		return err;
 	}
 	return 0;
@@ -101,6 +109,7 @@ static int __init ws_init(void)
 static void __exit ws_exit(void)
 {
 	misc_deregister(&ws_misc);
+	ws_audit_exit();
 }
 
 module_init(ws_init);

@@ -118,74 +118,94 @@ static int ws_copy_out(const struct winsock_getpeername *req,
 	return 0;
 }
 
-static int ws_lookup(const struct winsock_getpeername *req)
+/* The checks after the descriptor was resolved to @sock (may be NULL). */
+static u32 ws_resolve(const struct winsock_getpeername *req,
+		      struct ws_lookup *l)
 {
 	bool native = req->flags & WINSOCK_GPN_NATIVE;
-	struct sockaddr_storage addr;
-	struct socket *sock;
-	struct fd f;
-	int res, size, wsize = 0;
+	struct socket *sock = l->sock;
+	int size, wsize = 0;
 	u16 wfamily = 0;
 
-	/* Only the caller's own descriptors: fdget reads current->files. */
-	if (req->socket > INT_MAX)
+	if (!sock)
 		return WINSOCK_WSAENOTSOCK;
-	f = fdget(req->socket);
-	if (!fd_file(f))
-		return WINSOCK_WSAENOTSOCK;
-	sock = sock_from_file(fd_file(f));
-	if (!sock) {
-		res = WINSOCK_WSAENOTSOCK;
-		goto out;
-	}
 	if (!native &&
-	    !ws_windows_layout(READ_ONCE(sock->ops)->family, &wfamily, &wsize)) {
-		res = WINSOCK_WSAENOTSOCK;
-		goto out;
-	}
-	if (READ_ONCE(ws_provider_down)) {
-		res = WINSOCK_WSAENETDOWN;
-		goto out;
-	}
+	    !ws_windows_layout(READ_ONCE(sock->ops)->family, &wfamily, &wsize))
+		return WINSOCK_WSAENOTSOCK;
+	if (READ_ONCE(ws_provider_down))
+		return WINSOCK_WSAENETDOWN;
 
 	/* Zeroed: the Windows layout may be longer than what getname fills. */
-	memset(&addr, 0, sizeof(addr));
-	size = ws_read_peer(sock, &addr);
-	if (size < 0) {
-		res = -size;
-		goto out;
-	}
+	memset(&l->peer, 0, sizeof(l->peer));
+	size = ws_read_peer(sock, &l->peer);
+	if (size < 0)
+		return -size;
+	l->peerlen = size;
 	if (!native) {
-		addr.ss_family = wfamily;
+		l->peer.ss_family = wfamily;
 		size = wsize;
 	}
-	res = ws_copy_out(req, &addr, size);
-out:
+	return ws_copy_out(req, &l->peer, size);
+}
+
+/*
+ * Resolve the descriptor, answer, and report the lookup while the socket
+ * is still held.  fdget reads current->files: only the caller's own
+ * descriptors can be reached.
+ */
+static u32 ws_lookup(const struct winsock_getpeername *req,
+		     struct ws_lookup *l)
+{
+	struct fd f;
+
+	if (req->socket > INT_MAX) {
+		l->result = WINSOCK_WSAENOTSOCK;
+		ws_audit_lookup(l);
+		return l->result;
+	}
+	f = fdget(req->socket);
+	if (fd_file(f))
+		l->sock = sock_from_file(fd_file(f));
+	l->result = ws_resolve(req, l);
+	ws_audit_lookup(l);
 	fdput(f);
-	return res;
+	return l->result;
 }
 
 long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 {
 	struct winsock_getpeername req;
+	struct ws_lookup l;
 	bool v1;
-	int res;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	if (req.reserved || (req.flags & ~WINSOCK_GPN_FLAGS))
 		return -EINVAL;
 
-	if (!READ_ONCE(h->startups))
-		return WINSOCK_WSANOTINITIALISED;
-	/* Winsock 1.x: one call at a time per handle. */
-	v1 = ws_version_is_1x(READ_ONCE(h->version));
-	if (v1 && atomic_cmpxchg(&h->busy, 0, 1))
-		return WINSOCK_WSAEINPROGRESS;
+	l.socket = req.socket;
+	l.flags = req.flags;
+	l.sock = NULL;
+	l.peerlen = 0;
+	if (!READ_ONCE(h->startups)) {
+		l.version = 0;
+		l.result = WINSOCK_WSANOTINITIALISED;
+		ws_audit_lookup(&l);
+		return l.result;
+	}
+	l.version = READ_ONCE(h->version);
 
-	res = ws_lookup(&req);
+	/* Winsock 1.x: one call at a time per handle. */
+	v1 = ws_version_is_1x(l.version);
+	if (v1 && atomic_cmpxchg(&h->busy, 0, 1)) {
+		l.result = WINSOCK_WSAEINPROGRESS;
+		ws_audit_lookup(&l);
+		return l.result;
+	}
+
+	ws_lookup(&req, &l);
 
 	if (v1)
 		atomic_set(&h->busy, 0);
-	return res;
+	return l.result;
 }

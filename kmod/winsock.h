@@ -7,8 +7,12 @@
 
 #include <linux/atomic.h>
 #include <linux/mutex.h>
+#include <linux/socket.h>
 #include <linux/types.h>
 #include <linux/winsock.h>
+
+struct net;
+struct socket;
 
 /*
  * struct ws_handle - the Winsock state of one open file of /dev/winsock.
@@ -34,10 +38,41 @@ static inline bool ws_version_is_1x(u16 version)
 	return (version & 0xff) == 1;
 }
 
+/*
+ * struct ws_lookup - one getpeername request as the audit stream sees it.
+ * @socket:	the SOCKET value as passed.
+ * @flags:	WINSOCK_GPN_* of the request.
+ * @version:	the handle's negotiated version, 0 before any startup.
+ * @result:	0 or the WSA* code returned.
+ * @sock:	the socket, held by the caller's fdget; NULL if none.
+ * @peerlen:	bytes of @peer the protocol filled, 0 if it was not read.
+ * @peer:	the peer as the protocol reported it; sa_family is the
+ *		Windows value when the request asked for Windows' layout.
+ */
+struct ws_lookup {
+	u64 socket;
+	u32 flags;
+	u16 version;
+	u32 result;
+	struct socket *sock;
+	int peerlen;
+	struct sockaddr_storage peer;
+};
+
+/* Longest text form of a peer: "[IPv6%scope]:port" or a unix path. */
+#define WS_PEER_STR_LEN	112
+
+void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l);
+
+int ws_audit_init(void);
+void ws_audit_exit(void);
+void ws_audit_lookup(const struct ws_lookup *l);
+
 long ws_ioctl_startup(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg);
 
 extern bool ws_provider_down;
+extern bool ws_audit_records;
 
 #endif /* _WINSOCK_INTERNAL_H */

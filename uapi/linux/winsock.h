@@ -23,6 +23,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/*
+ * The ABI revision: raised on every incompatible change of the ioctls or
+ * of the netlink family (whose version it is).
+ */
+#define WINSOCK_ABI_VERSION	1
+
 #define WINSOCK_DEVICE_NAME	"winsock"
 #define WINSOCK_DEVICE_PATH	"/dev/winsock"
 
@@ -128,6 +134,76 @@ struct winsock_getpeername {
 	__u32 flags;
 	__u32 reserved;
 };
+
+/*
+ * The audit stream: generic netlink family WINSOCK_GENL_NAME.
+ *
+ * Every lookup made through WINSOCK_IOC_GETPEERNAME is counted, and, while
+ * a listener is subscribed to the WINSOCK_GENL_MCGRP_EVENTS group, sent to
+ * it as one WINSOCK_CMD_EVENT message in the network namespace of the
+ * socket (of the caller when the descriptor is not a socket).
+ *
+ * Privilege: subscribing, WINSOCK_CMD_GET_STATS and WINSOCK_CMD_RESET_STATS
+ * all need CAP_NET_ADMIN in the user namespace owning the network
+ * namespace; anyone else gets EPERM and receives nothing.
+ *
+ * Sequence: each namespace numbers its events 1, 2, 3...  An event that
+ * could not be built, or that overflowed the receive buffer of a listener,
+ * still consumes its number, so a listener learns exactly how many it
+ * missed from the gap.  Such an event is counted once in
+ * WINSOCK_A_STATS_EVENTS_DROPPED; netlink tells the sender about a full
+ * buffer only for listeners that set the NETLINK_BROADCAST_ERROR socket
+ * option, so listeners should set it (winsock-audit does).
+ */
+#define WINSOCK_GENL_NAME		"winsock"
+#define WINSOCK_GENL_VERSION		WINSOCK_ABI_VERSION
+#define WINSOCK_GENL_MCGRP_EVENTS	"events"
+
+enum winsock_genl_cmd {
+	WINSOCK_CMD_UNSPEC,
+	WINSOCK_CMD_EVENT,		/* multicast: one lookup */
+	WINSOCK_CMD_GET_STATS,		/* do: the namespace's counters */
+	WINSOCK_CMD_RESET_STATS,	/* do: zero them */
+	__WINSOCK_CMD_MAX,
+};
+
+#define WINSOCK_CMD_MAX (__WINSOCK_CMD_MAX - 1)
+
+/*
+ * Attributes.  Requests carry none.  Identity is reported as the kernel
+ * audit subsystem does: pid/tid in the initial PID namespace, uid/gid in
+ * the initial user namespace.
+ */
+enum winsock_genl_attr {
+	WINSOCK_A_UNSPEC,
+	WINSOCK_A_PAD,
+	WINSOCK_A_SEQ,			/* u64: event number in the namespace */
+	WINSOCK_A_TIMESTAMP,		/* u64: CLOCK_REALTIME, ns */
+	WINSOCK_A_PID,			/* u32: thread group id */
+	WINSOCK_A_TID,			/* u32: thread id */
+	WINSOCK_A_UID,			/* u32 */
+	WINSOCK_A_GID,			/* u32 */
+	WINSOCK_A_COMM,			/* string */
+	WINSOCK_A_SOCKET,		/* u64: the SOCKET value as passed */
+	WINSOCK_A_FAMILY,		/* u32: Linux AF_*; sockets only */
+	WINSOCK_A_TYPE,			/* u32: SOCK_*; sockets only */
+	WINSOCK_A_PROTOCOL,		/* u32: IPPROTO_*; sockets only */
+	WINSOCK_A_RESULT,		/* u32: 0 or the WSA* code */
+	WINSOCK_A_PEER,			/* binary: native sockaddr, when read */
+	WINSOCK_A_VERSION,		/* u32: negotiated version, 0 if none */
+	WINSOCK_A_FLAGS,		/* u32: WINSOCK_GPN_* of the request */
+	WINSOCK_A_NETNS_COOKIE,		/* u64: as SO_NETNS_COOKIE */
+	WINSOCK_A_NETNS_INO,		/* u32: inode of /proc/PID/ns/net */
+	WINSOCK_A_STATS_LOOKUPS,	/* u64: lookups, all results */
+	WINSOCK_A_STATS_RESULT,		/* nest, one per result code: */
+					/*   WINSOCK_A_RESULT and */
+	WINSOCK_A_STATS_COUNT,		/*   u64: lookups with that result */
+	WINSOCK_A_STATS_EVENTS_SENT,	/* u64 */
+	WINSOCK_A_STATS_EVENTS_DROPPED,	/* u64 */
+	__WINSOCK_A_MAX,
+};
+
+#define WINSOCK_A_MAX (__WINSOCK_A_MAX - 1)
 
 #define WINSOCK_IOC_MAGIC	0xB7
 #define WINSOCK_IOC_STARTUP	_IOWR(WINSOCK_IOC_MAGIC, 0x01, struct winsock_startup)
