@@ -19,8 +19,15 @@ KSFT_DIR ?= $(TOP)/cache/linux-tools/tools/testing/selftests
 KMOD_SRCS := VERSION Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
 LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
-SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile
-SELFTESTS := module_test startup_test getpeername_test
+SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile \
+		 tools/wsaudit.c tools/wsaudit.h
+SELFTESTS := module_test startup_test getpeername_test audit_test
+# Tests that need libnl, which is installed for the native ABI only.
+SELFTESTS_64_ONLY := module_test audit_test
+AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c
+LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+LIBNL_STATIC_LIBS := $(shell pkg-config --static --libs libnl-genl-3.0 2>/dev/null)
 
 # One version for the module, the library, the tools and the packages.
 VERSION := $(shell cat $(TOP)/VERSION)
@@ -70,11 +77,14 @@ $(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
 	@touch $@
 
 $(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
-	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/32 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static CC="$(CC) -m32"
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/32 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static CC="$(CC) -m32" \
+		WINSOCK_AUDIT_TESTS=
 	@touch $@
 
 GUEST_PROGS = $(foreach t,$(SELFTESTS),$(BUILD)/guest/64/$(t)) \
-	      $(foreach t,$(filter-out module_test,$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32)
+	      $(foreach t,$(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32)
+# Tools the selftests run, on the guest's PATH.
+GUEST_TOOLS = $(BUILD)/guest/64/winsock-audit
 
 # --- make check -----------------------------------------------------------
 check: setup
@@ -87,15 +97,18 @@ check-host: lib
 	@bash scripts/host-tests.sh
 
 # Boot one kernel and run every selftest: make check-kernel RELEASE=...
-check-kernel: $(BUILD)/$(RELEASE)/winsock.ko selftests
-	@bash scripts/check-kernel.sh $(RELEASE) $(BUILD)/$(RELEASE)/winsock.ko $(GUEST_PROGS)
+check-kernel: $(BUILD)/$(RELEASE)/winsock.ko selftests $(GUEST_TOOLS)
+	@bash scripts/check-kernel.sh $(RELEASE) $(BUILD)/$(RELEASE)/winsock.ko \
+		$(foreach f,$(GUEST_TOOLS),-f $(f)) $(GUEST_PROGS)
 
 # --- make demo ------------------------------------------------------------
 demo: setup
 	@$(MAKE) --no-print-directory demo-run
 
-demo-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-demo
-	@bash scripts/demo.sh $(KERNEL_DEFAULT) $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-demo
+demo-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-demo \
+	  $(BUILD)/guest/64/winsock-audit
+	@bash scripts/demo.sh $(KERNEL_DEFAULT) $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko \
+		$(BUILD)/guest/64/winsock-demo $(BUILD)/guest/64/winsock-audit
 
 # --- make lint ------------------------------------------------------------
 lint: setup
@@ -108,7 +121,7 @@ clean:
 	rm -rf $(BUILD)
 
 # --- tools ------------------------------------------------------------------
-tools: $(BUILD)/host/winsock-demo
+tools: $(BUILD)/host/winsock-demo $(BUILD)/host/winsock-audit
 
 $(BUILD)/host/winsock-demo: tools/winsock-demo.c $(BUILD)/host/libwinsock.a
 	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/host/libwinsock.a -lpthread
@@ -116,3 +129,11 @@ $(BUILD)/host/winsock-demo: tools/winsock-demo.c $(BUILD)/host/libwinsock.a
 $(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
+
+$(BUILD)/host/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -o $@ $(AUDIT_SRCS) $(LIBNL_LIBS)
+
+$(BUILD)/guest/64/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(AUDIT_SRCS) $(LIBNL_STATIC_LIBS)

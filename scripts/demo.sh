@@ -2,19 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make demo: boot a kernel under qemu, load winsock.ko and run the demo
-# program; print what it shows and whether the kernel log stayed clean.
+# program while winsock-audit monitor prints the kernel's events for its
+# lookups (scripts/demo-guest.sh); print what they show and whether the
+# kernel log stayed clean.
 #
-#   demo.sh RELEASE MODULE DEMO
+#   demo.sh RELEASE MODULE DEMO AUDIT
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-release=$1 module=$2 demo=$3
+release=$1 module=$2 demo=$3 audit=$4
 mkdir -p "$top/build/logs"
 log=$top/build/logs/demo-$release.log
 
 echo "Booting Debian's $release under qemu (TCG, no network device)..."
 rc=0
-"$top/scripts/guest-run.sh" -r "$release" -m "$module" -l "$log" -t 300 "$demo" || rc=$?
+"$top/scripts/guest-run.sh" -r "$release" -m "$module" -l "$log" -t 300 \
+	-f "$demo" -f "$audit" "$top/scripts/demo-guest.sh@demo" || rc=$?
 sed -n 's/^WSGUEST: insmod ok/winsock.ko loaded: \/dev\/winsock is there./p' "$log"
 echo
 awk '/^WSGUEST: run /{on=1; next} /^WSGUEST: exit /{on=0} on' "$log" | tr -d '\r'

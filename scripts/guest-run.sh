@@ -4,13 +4,15 @@
 # Boot one kernel under qemu (TCG, no network device) with winsock.ko and
 # the given programs in an initramfs, run them, and write the serial log.
 #
-#   guest-run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] PROG[:ARGS]...
+#   guest-run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] [-f FILE]... PROG[:ARGS]...
 #
 #   -r  kernel release (its image comes from cache/kernels/RELEASE)
 #   -m  the module to load
 #   -l  where to write the serial console log
 #   -t  hard timeout of the boot (default 300 s)
 #   -i  boot with -icount shift=0: the guest clock counts instructions
+#   -f  a file the programs use (a tool they run): copied into /guest,
+#       which is on the guest's PATH, but not run itself
 #
 # Each PROG is PATH[@NAME][:ARGS]: NAME is what the guest calls it (by
 # default the file name), ":ARGS" passes arguments.  The exit status is that
@@ -19,13 +21,15 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 release= module= log= timeout=300 icount=
-while getopts "r:m:l:t:i" opt; do
+files=()
+while getopts "r:m:l:t:if:" opt; do
 	case $opt in
 	r) release=$OPTARG ;;
 	m) module=$OPTARG ;;
 	l) log=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	i) icount=1 ;;
+	f) files+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
@@ -50,6 +54,9 @@ cp "$top/scripts/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$module" "$root/guest/winsock.ko"
 : >"$root/guest/programs"
+for f in ${files[@]+"${files[@]}"}; do
+	cp "$f" "$root/guest/"
+done
 for p in "$@"; do
 	spec=${p%%:*}
 	args=

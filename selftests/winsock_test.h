@@ -84,4 +84,81 @@ static inline int ws_open_started(uint16_t version)
 	return dev;
 }
 
+/* Sockets in the states the tests need, on loopback. */
+static inline socklen_t local_name(int fd, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	memset(ss, 0, sizeof(*ss));
+	if (getsockname(fd, (struct sockaddr *)ss, &len))
+		return 0;
+	return len;
+}
+
+/* A socket of @family and @type bound to loopback, any port. */
+static inline int loopback_socket(int family, int type)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	int fd = socket(family, type, 0);
+
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss,
+			   family == AF_INET ? sizeof(struct sockaddr_in) :
+					       sizeof(struct sockaddr_in6)))
+		return -1;
+	return fd;
+}
+
+static inline int tcp_listener(int family, int backlog)
+{
+	int fd = loopback_socket(family, SOCK_STREAM);
+
+	if (fd < 0 || listen(fd, backlog))
+		return -1;
+	return fd;
+}
+
+struct tcp_conn {
+	int listener, client, server;
+	struct sockaddr_storage lname, cname;
+	socklen_t llen, clen;
+};
+
+static inline int tcp_connect(struct tcp_conn *c, int family)
+{
+	c->listener = tcp_listener(family, 4);
+	if (c->listener < 0)
+		return -1;
+	c->llen = local_name(c->listener, &c->lname);
+	c->client = socket(family, SOCK_STREAM, 0);
+	if (c->client < 0 || connect(c->client, (struct sockaddr *)&c->lname, c->llen))
+		return -1;
+	c->clen = local_name(c->client, &c->cname);
+	c->server = accept(c->listener, NULL, NULL);
+	return c->server < 0 ? -1 : 0;
+}
+
+static inline void tcp_close(struct tcp_conn *c)
+{
+	close(c->listener);
+	close(c->client);
+	close(c->server);
+}
+
+/* Root only: make every lookup fail with WSAENETDOWN ("1") or not ("0"). */
+static inline int set_provider_down(const char *v)
+{
+	int fd = open("/sys/module/winsock/parameters/provider_down", O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, v, 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 #endif /* _WINSOCK_TEST_H */

@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The audit stream: one numbered netlink event per lookup with the right
+ * fields, counters that account for every lookup and every lost event,
+ * the privilege model, network namespace isolation, the tracepoint, the
+ * kernel audit record and winsock-audit's output.
+ */
+#include <grp.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "winsock_test.h"
+#include "wsaudit.h"
+#include "json_check.h"
+
+#define NOBODY 65534
+
+struct collect {
+	struct wsa_event ev[64];
+	int n;
+};
+
+static void collect_cb(const struct wsa_event *e, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n < (int)(sizeof(c->ev) / sizeof(c->ev[0])))
+		c->ev[c->n] = *e;
+	c->n++;
+}
+
+/* Read events until @want arrived or @ms passed without any. */
+static int wait_events(struct wsa_conn *w, struct collect *c, int want, int ms)
+{
+	struct pollfd pfd = { .fd = wsa_fd(w), .events = POLLIN };
+
+	int err;
+
+	while (c->n < want && poll(&pfd, 1, ms) > 0) {
+		err = wsa_receive(w, collect_cb, c);
+		if (err && err != -EAGAIN)
+			break;
+	}
+	return c->n;
+}
+
+static int listen_events(struct wsa_conn *w)
+{
+	int err = wsa_open(w);
+
+	if (!err)
+		err = wsa_subscribe(w);
+	if (!err)
+		err = wsa_set_nonblocking(w);
+	return err;
+}
+
+static uint64_t stat_of(const struct wsa_stats *st, uint32_t result)
+{
+	int i;
+
+	for (i = 0; i < st->nresults; i++)
+		if (st->result[i] == result)
+			return st->count[i];
+	return ~0ULL;
+}
+
+static int get_stats(struct wsa_stats *st)
+{
+	struct wsa_conn w;
+	int err = wsa_open(&w);
+
+	if (!err) {
+		err = wsa_get_stats(&w, st);
+		wsa_close(&w);
+	}
+	return err;
+}
+
+static uint64_t netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+FIXTURE(audit) {
+	struct wsa_conn w;
+	struct tcp_conn c;
+	int dev;
+};
+
+FIXTURE_SETUP(audit)
+{
+	if (geteuid())
+		SKIP(return, "the audit stream needs CAP_NET_ADMIN");
+	ASSERT_EQ(0, listen_events(&self->w));
+	self->dev = ws_open_started(0x0202);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, tcp_connect(&self->c, AF_INET));
+}
+
+FIXTURE_TEARDOWN(audit)
+{
+	if (geteuid())
+		return;
+	tcp_close(&self->c);
+	close(self->dev);
+	wsa_close(&self->w);
+}
+
+/* A successful lookup: exactly one event, every field right. */
+TEST_F(audit, one_event_per_lookup)
+{
+	struct sockaddr_storage ss;
+	struct collect got = { 0 };
+	uint64_t cookie = 0;
+	socklen_t clen = sizeof(cookie);
+	char comm[16] = "";
+	int len = sizeof(ss);
+	struct wsa_event *e = &got.ev[0];
+
+	ASSERT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(1, wait_events(&self->w, &got, 1, 2000));
+	/* Nothing more: one lookup, one event. */
+	EXPECT_EQ(1, wait_events(&self->w, &got, 2, 200));
+
+	ASSERT_EQ(0, prctl(PR_GET_NAME, comm));
+	ASSERT_EQ(0, getsockopt(self->c.client, SOL_SOCKET, SO_NETNS_COOKIE,
+				&cookie, &clen));
+	EXPECT_NE(0, e->seq);
+	EXPECT_EQ(getpid(), (pid_t)e->pid);
+	EXPECT_EQ(gettid(), (pid_t)e->tid);
+	EXPECT_EQ(getuid(), e->uid);
+	EXPECT_EQ(getgid(), e->gid);
+	EXPECT_STREQ(comm, e->comm);
+	EXPECT_EQ((uint64_t)self->c.client, e->socket);
+	EXPECT_EQ(1, e->has_socket);
+	EXPECT_EQ(AF_INET, e->family);
+	EXPECT_EQ(SOCK_STREAM, e->type);
+	EXPECT_EQ(IPPROTO_TCP, e->protocol);
+	EXPECT_EQ(0, e->result);
+	EXPECT_EQ(0x0202, e->version);
+	EXPECT_EQ(0, e->flags);
+	EXPECT_EQ(cookie, e->netns_cookie);
+	EXPECT_EQ(netns_ino(), e->netns_ino);
+	/* The peer in the native layout although Windows' was asked for. */
+	ASSERT_EQ((int)self->c.llen, e->peerlen);
+	EXPECT_EQ(0, memcmp(&self->c.lname, &e->peer, self->c.llen));
+	/* Time is CLOCK_REALTIME: within a minute of now. */
+	EXPECT_GT(e->timestamp_ns / 1000000000ULL + 60, (uint64_t)time(NULL));
+	EXPECT_LT(e->timestamp_ns / 1000000000ULL, (uint64_t)time(NULL) + 60);
+}
+
+/* Every result code gives its event, numbered without gaps, counted. */
+TEST_F(audit, every_result_counted_in_sequence)
+{
+	struct wsa_stats before, after;
+	struct collect got = { 0 };
+	struct sockaddr_storage ss;
+	int p[2], udp, fresh, len, i;
+	uint32_t want[] = {
+		0, WINSOCK_WSAENOTSOCK, WINSOCK_WSAENOTCONN, WINSOCK_WSAEFAULT,
+		WINSOCK_WSANOTINITIALISED, WINSOCK_WSAENETDOWN, 0,
+	};
+	int n = sizeof(want) / sizeof(want[0]);
+
+	ASSERT_EQ(0, pipe(p));
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	fresh = open(WINSOCK_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, udp);
+	ASSERT_LE(0, fresh);
+	ASSERT_EQ(0, get_stats(&before));
+
+	len = sizeof(ss);
+	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len,
+					WINSOCK_GPN_NATIVE));
+	len = sizeof(ss);
+	EXPECT_EQ(WINSOCK_WSAENOTSOCK, ws_raw_getpeername(self->dev, p[0], &ss, &len, 0));
+	EXPECT_EQ(WINSOCK_WSAENOTCONN, ws_raw_getpeername(self->dev, udp, &ss, &len, 0));
+	len = 4;
+	EXPECT_EQ(WINSOCK_WSAEFAULT, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	EXPECT_EQ(WINSOCK_WSANOTINITIALISED, ws_raw_getpeername(fresh, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(0, set_provider_down("1"));
+	EXPECT_EQ(WINSOCK_WSAENETDOWN, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(0, set_provider_down("0"));
+	len = sizeof(ss);
+	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.server, &ss, &len, 0));
+
+	ASSERT_EQ(n, wait_events(&self->w, &got, n, 2000));
+	EXPECT_EQ(n, wait_events(&self->w, &got, n + 1, 200));
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(want[i], got.ev[i].result);
+		if (i)
+			EXPECT_EQ(got.ev[i - 1].seq + 1, got.ev[i].seq);
+	}
+	/* Native layout requested: the flag is in the event. */
+	EXPECT_EQ(WINSOCK_GPN_NATIVE, got.ev[0].flags);
+	/* Not a socket: no socket fields, no peer. */
+	EXPECT_EQ(0, got.ev[1].has_socket);
+	EXPECT_EQ((uint64_t)p[0], got.ev[1].socket);
+	EXPECT_EQ(0, got.ev[1].peerlen);
+	/* No peer to read. */
+	EXPECT_EQ(1, got.ev[2].has_socket);
+	EXPECT_EQ(SOCK_DGRAM, got.ev[2].type);
+	EXPECT_EQ(0, got.ev[2].peerlen);
+	/* WSAEFAULT is decided after the peer was read. */
+	EXPECT_EQ((int)self->c.llen, got.ev[3].peerlen);
+	/* A handle never started has no version. */
+	EXPECT_EQ(0, got.ev[4].version);
+	/* The accepted side's peer is the client. */
+	EXPECT_EQ((int)self->c.clen, got.ev[6].peerlen);
+	EXPECT_EQ(0, memcmp(&self->c.cname, &got.ev[6].peer, self->c.clen));
+
+	ASSERT_EQ(0, get_stats(&after));
+	EXPECT_EQ(before.lookups + n, after.lookups);
+	EXPECT_EQ(stat_of(&before, 0) + 2, stat_of(&after, 0));
+	EXPECT_EQ(stat_of(&before, WINSOCK_WSAENOTSOCK) + 1, stat_of(&after, WINSOCK_WSAENOTSOCK));
+	EXPECT_EQ(stat_of(&before, WINSOCK_WSAENOTCONN) + 1, stat_of(&after, WINSOCK_WSAENOTCONN));
+	EXPECT_EQ(stat_of(&before, WINSOCK_WSAEFAULT) + 1, stat_of(&after, WINSOCK_WSAEFAULT));
+	EXPECT_EQ(stat_of(&before, WINSOCK_WSANOTINITIALISED) + 1,
+		  stat_of(&after, WINSOCK_WSANOTINITIALISED));
+	EXPECT_EQ(stat_of(&before, WINSOCK_WSAENETDOWN) + 1, stat_of(&after, WINSOCK_WSAENETDOWN));
+	EXPECT_EQ(before.events_sent + n, after.events_sent);
+	EXPECT_EQ(before.events_dropped, after.events_dropped);
+	close(p[0]);
+	close(p[1]);
+	close(udp);
+	close(fresh);
+}
+
+/* Reset zeroes what stats reads; counting goes on from there. */
+TEST_F(audit, reset_counters)
+{
+	struct sockaddr_storage ss;
+	struct wsa_stats st;
+	int len = sizeof(ss), i;
+
+	ASSERT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(0, get_stats(&st));
+	EXPECT_LT(0, st.lookups);
+	ASSERT_EQ(0, wsa_reset_stats(&self->w));
+	ASSERT_EQ(0, get_stats(&st));
+	EXPECT_EQ(0, st.lookups);
+	EXPECT_EQ(WSA_NRESULTS, st.nresults);
+	for (i = 0; i < st.nresults; i++)
+		EXPECT_EQ(0, st.count[i]);
+	EXPECT_EQ(0, st.events_sent);
+	EXPECT_EQ(0, st.events_dropped);
+	len = sizeof(ss);
+	ASSERT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(0, get_stats(&st));
+	EXPECT_EQ(1, st.lookups);
+	EXPECT_EQ(1, stat_of(&st, 0));
+	EXPECT_EQ(1, st.events_sent);
+}
+
+/* Drop to nobody with no capabilities: refused everything, sees nothing. */
+TEST_F(audit, unprivileged_refused)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct sockaddr_storage ss;
+		struct collect got = { 0 };
+		struct wsa_stats st;
+		struct wsa_conn w;
+		int len = sizeof(ss);
+		char line[256];
+		FILE *f;
+
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(10);
+		/* The uid change cleared every capability: check it. */
+		f = fopen("/proc/self/status", "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "CapEff:", 7) &&
+			    strtoull(line + 7, NULL, 16) != 0)
+				_exit(11);
+		if (f)
+			fclose(f);
+		/* Resolving the family is public; nothing else is. */
+		if (wsa_open(&w))
+			_exit(12);
+		if (wsa_subscribe(&w) != -EPERM)
+			_exit(13);
+		if (wsa_get_stats(&w, &st) != -EPERM)
+			_exit(14);
+		if (wsa_reset_stats(&w) != -EPERM)
+			_exit(15);
+		wsa_set_nonblocking(&w);
+		/* The device itself stays open to everyone. */
+		if (ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0))
+			_exit(16);
+		if (wait_events(&w, &got, 1, 300) != 0)
+			_exit(17);
+		wsa_close(&w);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The privileged listener did see the child's lookup. */
+	{
+		struct collect got = { 0 };
+
+		ASSERT_EQ(1, wait_events(&self->w, &got, 1, 2000));
+		EXPECT_EQ(pid, (pid_t)got.ev[0].pid);
+		EXPECT_EQ(NOBODY, got.ev[0].uid);
+		EXPECT_EQ(NOBODY, got.ev[0].gid);
+	}
+}
+
+/*
+ * Events stay in the socket's namespace: a lookup in a new network
+ * namespace reaches a listener there and not this one; the lookup there
+ * of a socket of this namespace is reported here.
+ */
+TEST_F(audit, netns_isolation)
+{
+	struct sockaddr_storage ss;
+	struct collect got = { 0 };
+	int pipefd[2], len = sizeof(ss), status;
+	uint64_t outer = netns_ino();
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct collect inner = { 0 };
+		struct wsa_stats st;
+		struct wsa_conn w;
+		int sv[2];
+
+		if (unshare(CLONE_NEWNET))
+			_exit(10);
+		if (listen_events(&w))
+			_exit(11);
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			_exit(12);
+		/* Three lookups of the new namespace's socket... */
+		for (int i = 0; i < 3; i++) {
+			len = sizeof(ss);
+			if (ws_raw_getpeername(self->dev, sv[0], &ss, &len, 0))
+				_exit(13);
+		}
+		/* ...and one of the outer namespace's TCP socket. */
+		len = sizeof(ss);
+		if (ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0))
+			_exit(14);
+		if (wait_events(&w, &inner, 4, 300) != 3)
+			_exit(15);
+		if (inner.ev[0].netns_ino == outer || inner.ev[0].seq != 1 ||
+		    inner.ev[2].seq != 3 || inner.ev[0].family != AF_UNIX)
+			_exit(16);
+		/* The counters are the namespace's own. */
+		if (wsa_get_stats(&w, &st) || st.lookups != 3)
+			_exit(17);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Here: only the lookup of this namespace's socket. */
+	EXPECT_EQ(1, wait_events(&self->w, &got, 2, 500));
+	EXPECT_EQ(AF_INET, got.ev[0].family);
+	EXPECT_EQ(outer, got.ev[0].netns_ino);
+	EXPECT_EQ(pid, (pid_t)got.ev[0].pid);
+	/* And the next one here follows it without a gap. */
+	len = sizeof(ss);
+	ASSERT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(2, wait_events(&self->w, &got, 2, 2000));
+	EXPECT_EQ(got.ev[0].seq + 1, got.ev[1].seq);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/*
+ * A flood against a slow listener with a small buffer: every lookup is
+ * either received or counted as dropped, and the sequence gaps seen by the
+ * listener add up to the drops.
+ */
+#define FLOOD_THREADS	4
+#define FLOOD_LOOKUPS	2000
+
+struct flooder {
+	int dev, fd;
+	pthread_t th;
+};
+
+static void *flood(void *arg)
+{
+	struct flooder *f = arg;
+	struct sockaddr_storage ss;
+	int i, len;
+
+	for (i = 0; i < FLOOD_LOOKUPS; i++) {
+		len = sizeof(ss);
+		ws_raw_getpeername(f->dev, f->fd, &ss, &len, 0);
+	}
+	return NULL;
+}
+
+struct flood_count {
+	uint64_t received, gaps, last;
+};
+
+static void flood_cb(const struct wsa_event *e, void *arg)
+{
+	struct flood_count *fc = arg;
+
+	if (fc->last && e->seq > fc->last + 1)
+		fc->gaps += e->seq - fc->last - 1;
+	fc->last = e->seq;
+	fc->received++;
+}
+
+TEST(flood_loses_nothing_silently)
+{
+	struct flooder f[FLOOD_THREADS];
+	struct flood_count fc = { 0 };
+	struct wsa_stats before, after;
+	struct pollfd pfd;
+	struct tcp_conn c;
+	struct wsa_conn w;
+	int dev, i, err;
+
+	if (geteuid())
+		SKIP(return, "the audit stream needs CAP_NET_ADMIN");
+	dev = ws_open_started(0x0202);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	ASSERT_EQ(0, listen_events(&w));
+	ASSERT_EQ(0, wsa_set_rcvbuf(&w, 4096));
+	ASSERT_EQ(0, get_stats(&before));
+
+	for (i = 0; i < FLOOD_THREADS; i++) {
+		f[i].dev = dev;
+		f[i].fd = c.client;
+		ASSERT_EQ(0, pthread_create(&f[i].th, NULL, flood, &f[i]));
+	}
+	/* Slow: one read per millisecond while the threads run. */
+	for (i = 0; i < 200; i++) {
+		usleep(1000);
+		wsa_receive(&w, flood_cb, &fc);
+	}
+	for (i = 0; i < FLOOD_THREADS; i++)
+		pthread_join(f[i].th, NULL);
+	/* Drain what is left. */
+	pfd.fd = wsa_fd(&w);
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 200) > 0) {
+		err = wsa_receive(&w, flood_cb, &fc);
+		if (err && err != -ENOBUFS && err != -EAGAIN)
+			break;
+	}
+	ASSERT_EQ(0, get_stats(&after));
+
+	TH_LOG("flood: %llu received, %llu dropped",
+		       (unsigned long long)fc.received,
+		       (unsigned long long)(after.events_dropped - before.events_dropped));
+	EXPECT_EQ((uint64_t)FLOOD_THREADS * FLOOD_LOOKUPS, after.lookups - before.lookups);
+	EXPECT_EQ((uint64_t)FLOOD_THREADS * FLOOD_LOOKUPS,
+		  fc.received + (after.events_dropped - before.events_dropped));
+	EXPECT_EQ(fc.received, after.events_sent - before.events_sent);
+	/* The listener saw the drops as gaps (the last ones as a tail). */
+	EXPECT_GE(after.events_dropped - before.events_dropped, fc.gaps);
+	/* The buffer was small enough to overflow: drops did happen. */
+	EXPECT_LT(0, after.events_dropped - before.events_dropped);
+	wsa_close(&w);
+	tcp_close(&c);
+	close(dev);
+}
+
+/* The winsock:getpeername tracepoint, read through tracefs. */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+#define TRACING "/sys/kernel/tracing"
+
+TEST_F(audit, tracepoint_fields)
+{
+	struct sockaddr_in *peer = (struct sockaddr_in *)&self->c.lname;
+	char want[256], buf[65536];
+	struct sockaddr_storage ss;
+	int fd, len = sizeof(ss);
+	ssize_t n;
+
+	if (access(TRACING "/events/winsock/getpeername/enable", W_OK))
+		SKIP(return, "no tracefs or no winsock events");
+	ASSERT_EQ(0, write_file(TRACING "/trace", ""));
+	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "1"));
+	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	len = 2;
+	EXPECT_EQ(WINSOCK_WSAEFAULT,
+		  ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "0"));
+
+	fd = open(TRACING "/trace", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	buf[n] = '\0';
+	snprintf(want, sizeof(want),
+		 "getpeername: socket=%d family=2 type=1 protocol=6 result=0 version=0x0202 flags=0x0 uid=0 gid=0 netns=%llu",
+		 self->c.client, (unsigned long long)netns_ino());
+	EXPECT_NE(NULL, strstr(buf, want)) {
+		TH_LOG("want: %s\ntrace:\n%s", want, buf);
+	}
+	snprintf(want, sizeof(want), "peer=127.0.0.1:%u\n", ntohs(peer->sin_port));
+	EXPECT_NE(NULL, strstr(buf, want));
+	snprintf(want, sizeof(want), "socket=%d family=2 type=1 protocol=6 result=%d ",
+		 self->c.client, WINSOCK_WSAEFAULT);
+	EXPECT_NE(NULL, strstr(buf, want));
+}
+
+/* The kernel audit record, with the "audit" parameter and audit on. */
+static int audit_set_enabled(int on)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct audit_status s;
+	} req = {
+		.nh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = AUDIT_SET,
+			.nlmsg_flags = NLM_F_REQUEST,
+		},
+		.s = { .mask = AUDIT_STATUS_ENABLED, .enabled = on },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel,
+		    sizeof(kernel)) == sizeof(req);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+TEST_F(audit, kernel_audit_record)
+{
+	struct sockaddr_in *peer = (struct sockaddr_in *)&self->c.lname;
+	char want[128], rec[1024];
+	struct sockaddr_storage ss;
+	int kmsg, len = sizeof(ss), found = 0;
+	ssize_t n;
+
+	if (audit_set_enabled(1))
+		SKIP(return, "kernel audit not available");
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, kmsg);
+	lseek(kmsg, 0, SEEK_END);
+	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "1"));
+	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "0"));
+	/* Off again: this one leaves no record. */
+	len = sizeof(ss);
+	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.server, &ss, &len, 0));
+	usleep(200000);		/* kauditd prints from its own thread */
+	audit_set_enabled(0);
+
+	snprintf(want, sizeof(want), "op=winsock_getpeername socket=%d res=0 ",
+		 self->c.client);
+	while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, "op=winsock_getpeername")) {
+			char port[32];
+
+			found++;
+			snprintf(port, sizeof(port), "peer=127.0.0.1:%u ",
+				 ntohs(peer->sin_port));
+			EXPECT_NE(NULL, strstr(rec, want)) TH_LOG("%s", rec);
+			EXPECT_NE(NULL, strstr(rec, port)) TH_LOG("%s", rec);
+			EXPECT_NE(NULL, strstr(rec, " family=2 type=1 protocol=6"));
+			EXPECT_NE(NULL, strstr(rec, " comm=\"audit_test\""));
+		}
+	}
+	close(kmsg);
+	EXPECT_EQ(1, found);
+}
+
+/* The JSON checker itself: it must refuse what is not JSON. */
+TEST(json_checker)
+{
+	EXPECT_EQ(0, json_check("{\"a\":1,\"b\":[true,null,-1.5e3],\"c\":\"\\u00e9\\n\"}\n"));
+	EXPECT_EQ(0, json_check("{}"));
+	EXPECT_EQ(-1, json_check("{\"a\":1,}"));
+	EXPECT_EQ(-1, json_check("{\"a\":01}"));
+	EXPECT_EQ(-1, json_check("{\"a\":\"x\ty\"}"));
+	EXPECT_EQ(-1, json_check("{\"a\":1} {}"));
+	EXPECT_EQ(-1, json_check("{a:1}"));
+	EXPECT_EQ(-1, json_check("[1]"));
+	EXPECT_EQ(-1, json_check("{\"a\":\"\\x41\"}"));
+	EXPECT_TRUE(json_has_number("{\"seq\":12}", "seq"));
+	EXPECT_FALSE(json_has_number("{\"seq\":\"12\"}", "seq"));
+}
+
+/* Run winsock-audit with @argv; its stdout and stderr in @out, @err. */
+struct tool_run {
+	pid_t pid;
+	FILE *out, *err;
+};
+
+static int tool_start(struct tool_run *t, char *const argv[], uid_t uid)
+{
+	int o[2], e[2];
+
+	if (pipe(o) || pipe(e))
+		return -1;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -1;
+	if (t->pid == 0) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		if (uid && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+			    setresuid(uid, uid, uid)))
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	t->out = fdopen(o[0], "r");
+	t->err = fdopen(e[0], "r");
+	return 0;
+}
+
+static int tool_wait(struct tool_run *t)
+{
+	int status;
+
+	fclose(t->out);
+	fclose(t->err);
+	if (waitpid(t->pid, &status, 0) != t->pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static bool have_tool(void)
+{
+	return !system("command -v winsock-audit >/dev/null 2>&1");
+}
+
+/* monitor --json: JSON Lines that parse, with the lookups' fields. */
+TEST_F(audit, monitor_json_parses)
+{
+	char *argv[] = { "winsock-audit", "monitor", "--json", "--count", "3", NULL };
+	struct sockaddr_in *peer = (struct sockaddr_in *)&self->c.lname;
+	struct sockaddr_storage ss;
+	char line[1024], want[64];
+	struct tool_run t;
+	int p[2], len, i;
+
+	if (!have_tool())
+		SKIP(return, "winsock-audit is not in PATH");
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, tool_start(&t, argv, 0));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), t.err));
+	ASSERT_STREQ("winsock-audit: listening\n", line);
+
+	len = sizeof(ss);
+	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	EXPECT_EQ(WINSOCK_WSAENOTSOCK, ws_raw_getpeername(self->dev, p[0], &ss, &len, 0));
+	EXPECT_EQ(WINSOCK_WSAENOTSOCK, ws_raw_getpeername(self->dev, 1ULL << 40, &ss, &len, 0));
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_NE(NULL, fgets(line, sizeof(line), t.out));
+		ASSERT_EQ(0, json_check(line)) TH_LOG("not JSON: %s", line);
+		EXPECT_TRUE(json_has_number(line, "seq"));
+		EXPECT_TRUE(json_has_number(line, "pid"));
+		EXPECT_TRUE(json_has_number(line, "timestamp_ns"));
+		if (i == 0) {
+			snprintf(want, sizeof(want), "\"peer\":\"127.0.0.1:%u\"",
+				 ntohs(peer->sin_port));
+			EXPECT_NE(NULL, strstr(line, want)) TH_LOG("%s", line);
+			EXPECT_NE(NULL, strstr(line, "\"result\":0,\"result_name\":\"success\""));
+			EXPECT_NE(NULL, strstr(line, "\"comm\":\"audit_test\""));
+		} else {
+			EXPECT_NE(NULL, strstr(line, "\"result_name\":\"WSAENOTSOCK\""));
+			EXPECT_EQ(NULL, strstr(line, "\"peer\""));
+		}
+	}
+	EXPECT_EQ(0, tool_wait(&t));
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The human format, its filters, and a clean exit on SIGTERM. */
+TEST_F(audit, monitor_human_filter_and_sigterm)
+{
+	char *argv[] = { "winsock-audit", "monitor", "--result", "WSAENOTSOCK", NULL };
+	struct sockaddr_storage ss;
+	char line[1024];
+	struct tool_run t;
+	int len = sizeof(ss);
+
+	if (!have_tool())
+		SKIP(return, "winsock-audit is not in PATH");
+	ASSERT_EQ(0, tool_start(&t, argv, 0));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), t.err));
+	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	EXPECT_EQ(WINSOCK_WSAENOTSOCK, ws_raw_getpeername(self->dev, 1ULL << 40, &ss, &len, 0));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), t.out));
+	EXPECT_NE(NULL, strstr(line, " result=WSAENOTSOCK ")) TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, " comm=audit_test socket=1099511627776 "));
+	kill(t.pid, SIGTERM);
+	/* The filtered-out success never shows; the tool exits 0. */
+	EXPECT_EQ(NULL, fgets(line, sizeof(line), t.out));
+	EXPECT_EQ(0, tool_wait(&t));
+}
+
+/* stats --json, and the messages for refusals. */
+TEST_F(audit, stats_json_and_permission_message)
+{
+	char *stats[] = { "winsock-audit", "stats", "--json", NULL };
+	char *plain[] = { "winsock-audit", "stats", NULL };
+	char line[1024];
+	struct tool_run t;
+
+	if (!have_tool())
+		SKIP(return, "winsock-audit is not in PATH");
+	ASSERT_EQ(0, tool_start(&t, stats, 0));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), t.out));
+	EXPECT_EQ(0, json_check(line)) TH_LOG("not JSON: %s", line);
+	EXPECT_TRUE(json_has_number(line, "lookups"));
+	EXPECT_TRUE(json_has_number(line, "events_dropped"));
+	EXPECT_NE(NULL, strstr(line, "\"results\":{\"success\":"));
+	EXPECT_EQ(0, tool_wait(&t));
+
+	ASSERT_EQ(0, tool_start(&t, plain, NOBODY));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), t.err));
+	EXPECT_NE(NULL, strstr(line, "permission denied")) TH_LOG("%s", line);
+	EXPECT_EQ(1, tool_wait(&t));
+}
+
+TEST_HARNESS_MAIN
