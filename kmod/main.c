@@ -57,6 +57,8 @@ static long ws_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case WINSOCK_IOC_GETPEERNAME:
 		return ws_ioctl_getpeername(h, uarg);
+	case WINSOCK_IOC_GETPEERNAME_BATCH:
+		return ws_ioctl_getpeername_batch(h, uarg);
 	case WINSOCK_IOC_STARTUP:
 		return ws_ioctl_startup(h, uarg);
 	case WINSOCK_IOC_CLEANUP:

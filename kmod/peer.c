@@ -97,32 +97,37 @@ static bool ws_writable(void __user *p, size_t size)
  * wild, read-only or short buffer fails before anything is written.  Only
  * a concurrent munmap of the caller's own buffer between the probe and the
  * copy can make the copy itself fail.
+ *
+ * A batch entry has inline storage that was probed with the whole array,
+ * and its namelen was already read into @capacity.
  */
-static int ws_copy_out(const struct winsock_getpeername *req,
+static u32 ws_copy_out(const struct ws_target *t,
 		       const struct sockaddr_storage *addr, int size)
 {
-	void __user *name = u64_to_user_ptr(req->name);
-	int __user *namelen = u64_to_user_ptr(req->namelen);
 	int len;
 
-	if (!name || !namelen)
+	if (t->entry) {
+		if (t->capacity < size)
+			return WINSOCK_WSAEFAULT;
+		return copy_to_user(t->name, addr, size) ? WINSOCK_WSAEFAULT : 0;
+	}
+	if (!t->name || !t->namelen)
 		return WINSOCK_WSAEFAULT;
-	if (get_user(len, namelen))
+	if (get_user(len, t->namelen))
 		return WINSOCK_WSAEFAULT;
 	if (len < size)
 		return WINSOCK_WSAEFAULT;
-	if (put_user(len, namelen) || !ws_writable(name, size))
+	if (put_user(len, t->namelen) || !ws_writable(t->name, size))
 		return WINSOCK_WSAEFAULT;
-	if (copy_to_user(name, addr, size) || put_user(size, namelen))
+	if (copy_to_user(t->name, addr, size) || put_user(size, t->namelen))
 		return WINSOCK_WSAEFAULT;
 	return 0;
 }
 
-/* The checks after the descriptor was resolved to @sock (may be NULL). */
-static u32 ws_resolve(const struct winsock_getpeername *req,
-		      struct ws_lookup *l)
+/* The checks after the descriptor was resolved to l->sock (may be NULL). */
+static u32 ws_resolve(struct ws_lookup *l, const struct ws_target *t)
 {
-	bool native = req->flags & WINSOCK_GPN_NATIVE;
+	bool native = l->flags & WINSOCK_GPN_NATIVE;
 	struct socket *sock = l->sock;
 	int size, wsize = 0;
 	u16 wfamily = 0;
@@ -145,7 +150,8 @@ static u32 ws_resolve(const struct winsock_getpeername *req,
 		l->peer.ss_family = wfamily;
 		size = wsize;
 	}
-	return ws_copy_out(req, &l->peer, size);
+	l->size = size;
+	return ws_copy_out(t, &l->peer, size);
 }
 
 /*
@@ -153,30 +159,65 @@ static u32 ws_resolve(const struct winsock_getpeername *req,
  * is still held.  fdget reads current->files: only the caller's own
  * descriptors can be reached.
  */
-static u32 ws_lookup(const struct winsock_getpeername *req,
-		     struct ws_lookup *l)
+u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t)
 {
 	struct fd f;
 
-	if (req->socket > INT_MAX) {
+	l->sock = NULL;
+	l->peerlen = 0;
+	if (l->socket > INT_MAX) {
 		l->result = WINSOCK_WSAENOTSOCK;
 		ws_audit_lookup(l);
 		return l->result;
 	}
-	f = fdget(req->socket);
+	f = fdget(l->socket);
 	if (fd_file(f))
 		l->sock = sock_from_file(fd_file(f));
-	l->result = ws_resolve(req, l);
+	l->result = ws_resolve(l, t);
 	ws_audit_lookup(l);
 	fdput(f);
 	return l->result;
 }
 
+/*
+ * The handle's part of the validation, before any descriptor: the last
+ * startup must be live, and a Winsock 1.x handle allows one call in flight
+ * (released by ws_leave()).  Returns 0 or the WSA* code.
+ */
+u32 ws_enter(struct ws_handle *h, u16 *version)
+{
+	if (!READ_ONCE(h->startups)) {
+		*version = 0;
+		return WINSOCK_WSANOTINITIALISED;
+	}
+	*version = READ_ONCE(h->version);
+	if (ws_version_is_1x(*version) && atomic_cmpxchg(&h->busy, 0, 1))
+		return WINSOCK_WSAEINPROGRESS;
+	return 0;
+}
+
+void ws_leave(struct ws_handle *h, u16 version)
+{
+	if (ws_version_is_1x(version))
+		atomic_set(&h->busy, 0);
+}
+
+/* A lookup refused by the handle's state is still a lookup: report it. */
+u32 ws_refuse(struct ws_lookup *l, u32 result)
+{
+	l->sock = NULL;
+	l->peerlen = 0;
+	l->result = result;
+	ws_audit_lookup(l);
+	return result;
+}
+
 long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 {
 	struct winsock_getpeername req;
+	struct ws_target t;
 	struct ws_lookup l;
-	bool v1;
+	u32 res;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -185,27 +226,13 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 
 	l.socket = req.socket;
 	l.flags = req.flags;
-	l.sock = NULL;
-	l.peerlen = 0;
-	if (!READ_ONCE(h->startups)) {
-		l.version = 0;
-		l.result = WINSOCK_WSANOTINITIALISED;
-		ws_audit_lookup(&l);
-		return l.result;
-	}
-	l.version = READ_ONCE(h->version);
-
-	/* Winsock 1.x: one call at a time per handle. */
-	v1 = ws_version_is_1x(l.version);
-	if (v1 && atomic_cmpxchg(&h->busy, 0, 1)) {
-		l.result = WINSOCK_WSAEINPROGRESS;
-		ws_audit_lookup(&l);
-		return l.result;
-	}
-
-	ws_lookup(&req, &l);
-
-	if (v1)
-		atomic_set(&h->busy, 0);
-	return l.result;
+	res = ws_enter(h, &l.version);
+	if (res)
+		return ws_refuse(&l, res);
+	t.name = u64_to_user_ptr(req.name);
+	t.namelen = u64_to_user_ptr(req.namelen);
+	t.entry = false;
+	res = ws_lookup(&l, &t);
+	ws_leave(h, l.version);
+	return res;
 }

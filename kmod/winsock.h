@@ -46,6 +46,7 @@ static inline bool ws_version_is_1x(u16 version)
  * @result:	0 or the WSA* code returned.
  * @sock:	the socket, held by the caller's fdget; NULL if none.
  * @peerlen:	bytes of @peer the protocol filled, 0 if it was not read.
+ * @size:	bytes of @peer copied out (the layout's size), on success.
  * @peer:	the peer as the protocol reported it; sa_family is the
  *		Windows value when the request asked for Windows' layout.
  */
@@ -56,7 +57,23 @@ struct ws_lookup {
 	u32 result;
 	struct socket *sock;
 	int peerlen;
+	int size;
 	struct sockaddr_storage peer;
+};
+
+/*
+ * struct ws_target - where a lookup's answer goes.
+ * @name:	the caller's buffer.
+ * @namelen:	the single request's int *namelen.
+ * @capacity:	a batch entry's namelen, already read.
+ * @entry:	@name is a batch entry's inline storage, probed with the
+ *		array: @capacity applies instead of @namelen.
+ */
+struct ws_target {
+	void __user *name;
+	int __user *namelen;
+	int capacity;
+	bool entry;
 };
 
 /* Longest text form of a peer: "[IPv6%scope]:port" or a unix path. */
@@ -71,6 +88,12 @@ void ws_audit_lookup(const struct ws_lookup *l);
 long ws_ioctl_startup(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg);
+long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg);
+
+u32 ws_enter(struct ws_handle *h, u16 *version);
+void ws_leave(struct ws_handle *h, u16 version);
+u32 ws_refuse(struct ws_lookup *l, u32 result);
+u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t);
 
 extern bool ws_provider_down;
 extern bool ws_audit_records;

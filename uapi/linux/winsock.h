@@ -135,6 +135,51 @@ struct winsock_getpeername {
 	__u32 reserved;
 };
 
+/* The most entries one WINSOCK_IOC_GETPEERNAME_BATCH answers. */
+#define WINSOCK_BATCH_MAX	256
+/* Inline address storage of a batch entry: any socket address fits. */
+#define WINSOCK_BATCH_NAME_SIZE	128
+
+/*
+ * struct winsock_peer_entry - one lookup of a batch.
+ * @socket:	in: the SOCKET value, as in struct winsock_getpeername.
+ * @flags:	in: WINSOCK_GPN_*.
+ * @namelen:	in: the size the caller grants @name, with the rules of
+ *		*namelen in the single request (too small, zero or negative
+ *		is WSAEFAULT); out: the address size, on success only.
+ * @result:	out: 0 or the WSA* code, exactly what the single request
+ *		would answer; WSAEINVAL when @flags or @reserved are bad.
+ * @reserved:	must be zero.
+ * @name:	out: the address, on success only; no byte past it written.
+ */
+struct winsock_peer_entry {
+	__u64 socket;
+	__u32 flags;
+	__s32 namelen;
+	__u32 result;
+	__u32 reserved;
+	__u8 name[WINSOCK_BATCH_NAME_SIZE];
+};
+
+/*
+ * WINSOCK_IOC_GETPEERNAME_BATCH - many getpeername calls in one.
+ * @entries:	in: user pointer to @count struct winsock_peer_entry.
+ * @count:	in: 0 to WINSOCK_BATCH_MAX.
+ * @reserved:	must be zero.
+ *
+ * Each entry is answered in order, with the checks and results of the
+ * single request (WSANOTINITIALISED and WSAEINPROGRESS included: on a
+ * Winsock 1.x handle the batch is one call in flight).  Returns 0 when
+ * every entry was answered.  The request itself is refused with -1 and
+ * errno EINVAL (@count above the maximum, @reserved set) or EFAULT (the
+ * array is not entirely readable and writable); nothing is written then.
+ */
+struct winsock_getpeername_batch {
+	__u64 entries;
+	__u32 count;
+	__u32 reserved;
+};
+
 /*
  * The audit stream: generic netlink family WINSOCK_GENL_NAME.
  *
@@ -209,5 +254,7 @@ enum winsock_genl_attr {
 #define WINSOCK_IOC_STARTUP	_IOWR(WINSOCK_IOC_MAGIC, 0x01, struct winsock_startup)
 #define WINSOCK_IOC_CLEANUP	_IOR(WINSOCK_IOC_MAGIC, 0x02, struct winsock_cleanup)
 #define WINSOCK_IOC_GETPEERNAME	_IOW(WINSOCK_IOC_MAGIC, 0x03, struct winsock_getpeername)
+#define WINSOCK_IOC_GETPEERNAME_BATCH \
+	_IOW(WINSOCK_IOC_MAGIC, 0x04, struct winsock_getpeername_batch)
 
 #endif /* _UAPI_LINUX_WINSOCK_H */

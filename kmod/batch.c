@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * WINSOCK_IOC_GETPEERNAME_BATCH: up to WINSOCK_BATCH_MAX lookups in one
+ * kernel entry.  Each entry gets exactly the answer of the single request
+ * (the same ws_lookup()); what a batch saves is the system call, the ioctl
+ * dispatch and the device's descriptor lookup per entry.
+ */
+#include <linux/minmax.h>
+#include <linux/uaccess.h>
+
+#include "winsock.h"
+
+/* The part of an entry the kernel reads: everything before @name. */
+struct ws_entry_head {
+	u64 socket;
+	u32 flags;
+	s32 namelen;
+	u32 result;
+	u32 reserved;
+};
+
+/* What the kernel writes back on success: @namelen and @result together. */
+struct ws_entry_answer {
+	s32 namelen;
+	u32 result;
+};
+
+static_assert(sizeof(struct ws_entry_head) ==
+	      offsetof(struct winsock_peer_entry, name));
+static_assert(offsetof(struct winsock_peer_entry, result) ==
+	      offsetof(struct winsock_peer_entry, namelen) + sizeof(s32));
+
+/*
+ * Probe that the whole array can be read and written, one byte per page
+ * and the last byte, without changing it: a fault then refuses the request
+ * before any entry is answered.
+ */
+static bool ws_array_writable(void __user *p, size_t size)
+{
+	unsigned long a = (unsigned long)p, last = a + size - 1;
+	u8 v;
+
+	if (!access_ok(p, size))
+		return false;
+	for (;;) {
+		if (get_user(v, (u8 __user *)a) || put_user(v, (u8 __user *)a))
+			return false;
+		if (a == last)
+			return true;
+		a = min(ALIGN(a + 1, PAGE_SIZE), last);
+	}
+}
+
+long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
+{
+	struct winsock_getpeername_batch req;
+	struct winsock_peer_entry __user *ue;
+	struct ws_entry_answer ans;
+	struct ws_entry_head head;
+	struct ws_target t;
+	struct ws_lookup l;
+	u32 i, state;
+	u16 version;
+	long err = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.count > WINSOCK_BATCH_MAX)
+		return -EINVAL;
+	if (!req.count)
+		return 0;
+	ue = u64_to_user_ptr(req.entries);
+
+	/*
+	 * The handle first, as in the single request.  On a 1.x handle the
+	 * batch is the one call in flight while it touches the array.
+	 */
+	state = ws_enter(h, &version);
+	if (!ws_array_writable(ue, req.count * sizeof(*ue))) {
+		err = -EFAULT;
+		goto out;
+	}
+
+	t.entry = true;
+	t.namelen = NULL;
+	for (i = 0; i < req.count; i++, ue++) {
+		/* The array was probed: only a concurrent munmap faults here. */
+		if (copy_from_user(&head, ue, sizeof(head))) {
+			err = -EFAULT;
+			break;
+		}
+		l.socket = head.socket;
+		l.flags = head.flags;
+		l.version = version;
+		if (head.reserved || (head.flags & ~WINSOCK_GPN_FLAGS)) {
+			ans.result = WINSOCK_WSAEINVAL;	/* not a lookup */
+		} else if (state) {
+			ans.result = ws_refuse(&l, state);
+		} else {
+			t.name = ue->name;
+			t.capacity = min_t(s32, head.namelen, sizeof(ue->name));
+			ans.result = ws_lookup(&l, &t);
+			ans.namelen = l.size;
+		}
+		/* namelen changes on success only, as in the single request. */
+		if (ans.result ? put_user(ans.result, &ue->result) :
+				 copy_to_user(&ue->namelen, &ans, sizeof(ans))) {
+			err = -EFAULT;
+			break;
+		}
+	}
+out:
+	if (!state)
+		ws_leave(h, version);
+	return err;
+}
