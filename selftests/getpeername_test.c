@@ -27,10 +27,13 @@ FIXTURE(peer) {
 	int dev;
 	uint32_t flags;
 	bool windows;
+	bool batch;
 };
 
+/* Each test runs in both layouts, through the single and the batch ioctl. */
 FIXTURE_VARIANT(peer) {
 	uint32_t flags;
+	bool batch;
 };
 
 FIXTURE_VARIANT_ADD(peer, windows) {
@@ -41,6 +44,16 @@ FIXTURE_VARIANT_ADD(peer, native) {
 	.flags = WINSOCK_GPN_NATIVE,
 };
 
+FIXTURE_VARIANT_ADD(peer, windows_batch) {
+	.flags = 0,
+	.batch = true,
+};
+
+FIXTURE_VARIANT_ADD(peer, native_batch) {
+	.flags = WINSOCK_GPN_NATIVE,
+	.batch = true,
+};
+
 FIXTURE_SETUP(peer)
 {
 	self->dev = ws_open_started(MAKEWORD(2, 2));
@@ -48,6 +61,7 @@ FIXTURE_SETUP(peer)
 		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH, strerror(errno));
 	self->flags = variant->flags;
 	self->windows = !(variant->flags & WINSOCK_GPN_NATIVE);
+	self->batch = variant->batch;
 }
 
 FIXTURE_TEARDOWN(peer)
@@ -56,9 +70,18 @@ FIXTURE_TEARDOWN(peer)
 		close(self->dev);
 }
 
+/* getpeername on handle @dev through the variant's ioctl. */
+static int lookup(FIXTURE_DATA(peer) *self, int dev, uint64_t s, void *name,
+		  int *namelen)
+{
+	if (self->batch)
+		return ws_batch_getpeername(dev, s, name, namelen, self->flags);
+	return ws_raw_getpeername(dev, s, name, namelen, self->flags);
+}
+
 static int gpn(FIXTURE_DATA(peer) *self, uint64_t s, void *name, int *namelen)
 {
-	return ws_raw_getpeername(self->dev, s, name, namelen, self->flags);
+	return lookup(self, self->dev, s, name, namelen);
 }
 
 /* What the requested layout should hold for a native address. */
@@ -472,6 +495,79 @@ TEST_F(peer, namelen_rules)
 	tcp_close(&c);
 }
 
+/*
+ * A batch entry has no pointers of its own: what can be wild is the array.
+ * Unmapped, kernel, read-only or page-straddling arrays refuse the whole
+ * request with EFAULT and write nothing, not even to the entries that are
+ * in good memory.
+ */
+static void wild_batch_arrays(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(peer) *self)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t esz = sizeof(struct winsock_peer_entry);
+	struct winsock_peer_entry *e;
+	unsigned char *map, snap[65536];
+	struct tcp_conn c;
+	int i;
+
+	ASSERT_GE((long)sizeof(snap), pg);
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	/* [rw page][hole][ro page][rw page] */
+	map = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map + pg, pg));
+	for (i = 0; i < 4; i++) {
+		if (i == 1)
+			continue;
+		/* Valid entries everywhere: only the memory is wrong. */
+		for (e = (void *)(map + i * pg);
+		     (unsigned char *)(e + 1) <= map + (i + 1) * pg; e++) {
+			memset(e, POISON, esz);
+			e->socket = c.client;
+			e->flags = self->flags;
+			e->namelen = sizeof(e->name);
+			e->reserved = 0;
+		}
+	}
+	ASSERT_EQ(0, mprotect(map + 2 * pg, pg, PROT_READ));
+
+	EXPECT_EQ(-EFAULT, ws_raw_batch(self->dev, (void *)(uintptr_t)0xdead000, 1));
+	EXPECT_EQ(-EFAULT, ws_raw_batch(self->dev, (void *)(uintptr_t)~0xfffUL, 1));
+	EXPECT_EQ(-EFAULT, ws_raw_batch(self->dev, (void *)(map + 2 * pg), 1));
+	/* Two good entries before the hole, one running into it. */
+	e = (void *)(map + pg - 2 * esz - 8);
+	memset(e, POISON, 2 * esz + 8);
+	for (i = 0; i < 2; i++) {
+		e[i].socket = c.client;
+		e[i].flags = self->flags;
+		e[i].namelen = sizeof(e[i].name);
+		e[i].reserved = 0;
+	}
+	memcpy(snap, map, pg);
+	EXPECT_EQ(-EFAULT, ws_raw_batch(self->dev, e, 3));
+	EXPECT_EQ(0, memcmp(snap, map, pg));
+	/* From the read-only page into the writable one. */
+	e = (void *)(map + 3 * pg - esz / 2);
+	memcpy(snap, map + 3 * pg, pg);
+	EXPECT_EQ(-EFAULT, ws_raw_batch(self->dev, e, 2));
+	EXPECT_EQ(0, memcmp(snap, map + 3 * pg, pg));
+
+	/* Straddling two writable pages works. */
+	ASSERT_EQ(0, mprotect(map + 2 * pg, pg, PROT_READ | PROT_WRITE));
+	e = (void *)(map + 3 * pg - esz / 2);
+	e->socket = c.client;
+	e->flags = self->flags;
+	e->namelen = sizeof(e->name);
+	e->reserved = 0;
+	EXPECT_EQ(0, ws_raw_batch(self->dev, e, 1));
+	EXPECT_EQ(0, e->result);
+	EXPECT_EQ(self->windows ? 16 : (int)c.llen, e->namelen);
+	munmap(map, pg);
+	munmap(map + 2 * pg, 2 * pg);
+	tcp_close(&c);
+}
+
 /* Wild, unmapped, read-only and page-straddling pointers: WSAEFAULT, never
  * a signal, never a partial write. */
 TEST_F(peer, wild_pointers)
@@ -480,6 +576,9 @@ TEST_F(peer, wild_pointers)
 	unsigned char *map, *ro_page, exp[BUF_SIZE];
 	struct tcp_conn c;
 	int len, size, i, *ro_len;
+
+	if (self->batch)
+		return wild_batch_arrays(_metadata, self);
 
 	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
 	size = expected_layout(self->windows, &c.lname, c.llen, exp);
@@ -532,7 +631,7 @@ TEST_F(peer, not_initialised)
 
 	ASSERT_LE(0, fresh);
 	EXPECT_EQ(WINSOCK_WSANOTINITIALISED,
-		  ws_raw_getpeername(fresh, ~(uint64_t)0, NULL, NULL, self->flags));
+		  lookup(self, fresh, ~(uint64_t)0, NULL, NULL));
 	EXPECT_EQ(0, ws_raw_cleanup(self->dev, &n));
 	EXPECT_EQ(0, n);
 	expect_error(_metadata, self, 0, WINSOCK_WSANOTINITIALISED);
@@ -566,15 +665,20 @@ TEST_F(peer, provider_down)
 struct held_call {
 	int dev, fd;
 	uint32_t flags;
+	bool batch;
 	void *name;
 	int len, rc;
 };
 
+/* The single request's buffer, or the batch's array, is on the page. */
 static void *held_lookup(void *arg)
 {
 	struct held_call *h = arg;
 
-	h->rc = ws_raw_getpeername(h->dev, h->fd, h->name, &h->len, h->flags);
+	if (h->batch)
+		h->rc = ws_raw_batch(h->dev, h->name, 1);
+	else
+		h->rc = ws_raw_getpeername(h->dev, h->fd, h->name, &h->len, h->flags);
 	return NULL;
 }
 
@@ -612,6 +716,7 @@ TEST_F(peer, in_progress_on_winsock_1_1)
 	h.dev = v11;
 	h.fd = c.client;
 	h.flags = self->flags;
+	h.batch = self->batch;
 	h.name = page;
 	h.len = BUF_SIZE;
 	ASSERT_EQ(0, pthread_create(&t, NULL, held_lookup, &h));
@@ -627,11 +732,11 @@ TEST_F(peer, in_progress_on_winsock_1_1)
 	h2len = BUF_SIZE;
 	memset(buf, POISON, sizeof(buf));
 	EXPECT_EQ(WINSOCK_WSAEINPROGRESS,
-		  ws_raw_getpeername(v11, c.server, buf, &h2len, self->flags));
+		  lookup(self, v11, c.server, buf, &h2len));
 	EXPECT_EQ(BUF_SIZE, h2len);
 	EXPECT_EQ(POISON, buf[0]);
 	EXPECT_EQ(WINSOCK_WSAEINPROGRESS,
-		  ws_raw_getpeername(v11, ~(uint64_t)0, NULL, NULL, self->flags));
+		  lookup(self, v11, ~(uint64_t)0, NULL, NULL));
 	EXPECT_EQ(WINSOCK_WSAEINPROGRESS, ws_raw_cleanup(v11, NULL));
 	/* A Winsock 2 handle is not limited. */
 	expect_peer(_metadata, self, c.server, &c.cname, c.clen);
@@ -640,16 +745,32 @@ TEST_F(peer, in_progress_on_winsock_1_1)
 	src = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, src);
 	memset(src, POISON, pg);
+	if (self->batch) {
+		struct winsock_peer_entry *e = (void *)src;
+
+		e->socket = c.client;
+		e->flags = self->flags;
+		e->namelen = sizeof(e->name);
+		e->reserved = 0;
+	}
 	copy.dst = (uintptr_t)page;
 	copy.src = (uintptr_t)src;
 	copy.len = pg;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(0, h.rc);
-	EXPECT_EQ(size, h.len);
-	EXPECT_EQ(0, memcmp(page, exp, size));
+	if (self->batch) {
+		struct winsock_peer_entry *e = (void *)page;
+
+		EXPECT_EQ(0, e->result);
+		EXPECT_EQ(size, e->namelen);
+		EXPECT_EQ(0, memcmp(e->name, exp, size));
+	} else {
+		EXPECT_EQ(size, h.len);
+		EXPECT_EQ(0, memcmp(page, exp, size));
+	}
 	/* Idle again: the next call and the cleanup go through. */
-	EXPECT_EQ(WINSOCK_WSAEFAULT, ws_raw_getpeername(v11, c.client, NULL, NULL, self->flags));
+	EXPECT_EQ(WINSOCK_WSAEFAULT, lookup(self, v11, c.client, NULL, NULL));
 	EXPECT_EQ(0, ws_raw_cleanup(v11, NULL));
 	close(v11);
 	close(uffd);

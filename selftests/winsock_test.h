@@ -45,6 +45,52 @@ static inline int ws_raw_getpeername(int dev, uint64_t s, void *name,
 	return ws_raw_ioctl(dev, WINSOCK_IOC_GETPEERNAME, &req);
 }
 
+static inline int ws_raw_batch(int dev, struct winsock_peer_entry *e,
+			       uint32_t count)
+{
+	struct winsock_getpeername_batch req = {
+		.entries = (uintptr_t)e,
+		.count = count,
+	};
+
+	return ws_raw_ioctl(dev, WINSOCK_IOC_GETPEERNAME_BATCH, &req);
+}
+
+/*
+ * The single request's getpeername(s, name, namelen), made through a batch
+ * of one: @namelen's value becomes the entry's, @name's bytes its storage
+ * (so that poison survives), and what the kernel left in the entry is
+ * copied back.  A NULL @name or @namelen, which an entry cannot express,
+ * becomes namelen -1: the same WSAEFAULT.  Pointers must be valid.
+ */
+static inline int ws_batch_getpeername(int dev, uint64_t s, void *name,
+				       int *namelen, uint32_t flags)
+{
+	struct winsock_peer_entry e;
+	int copy = 0, rc;
+
+	memset(&e, 0, sizeof(e));
+	e.socket = s;
+	e.flags = flags;
+	e.result = 0xdeadbeef;
+	e.namelen = -1;
+	if (name && namelen) {
+		e.namelen = *namelen;
+		copy = e.namelen < 0 ? 0 : e.namelen;
+		if (copy > (int)sizeof(e.name))
+			copy = sizeof(e.name);
+		memcpy(e.name, name, copy);
+	}
+	rc = ws_raw_batch(dev, &e, 1);
+	if (rc)
+		return rc;
+	if (name && namelen) {
+		memcpy(name, e.name, copy);
+		*namelen = e.namelen;
+	}
+	return e.result;
+}
+
 static inline int ws_raw_startup(int dev, uint16_t version, void *wsadata,
 				 struct winsock_startup *out)
 {

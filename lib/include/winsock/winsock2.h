@@ -123,6 +123,35 @@ void WSASetLastError(int iError);
 /* getpeername with Winsock semantics; the address in the Windows layout. */
 int ws_getpeername(SOCKET s, struct sockaddr *name, int *namelen);
 
+/*
+ * Many lookups in one kernel entry.  Each query is answered exactly as
+ * ws_getpeername() would answer it: result holds 0 or the WSA* code,
+ * and on success name holds the address and namelen its size.
+ */
+#define WS_PEER_BATCH_MAX	WINSOCK_BATCH_MAX
+#define WS_PEER_NATIVE		WINSOCK_GPN_NATIVE	/* Linux layout */
+
+struct ws_peer_query {
+	uint64_t s;		/* in: the SOCKET */
+	uint32_t flags;		/* in: 0 (Windows layout) or WS_PEER_NATIVE */
+	int namelen;		/* in: bytes granted to name; out: its size */
+	int result;		/* out: 0 or the WSA* code */
+	uint32_t reserved;	/* must be 0 */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_storage ss;
+		unsigned char bytes[WINSOCK_BATCH_NAME_SIZE];
+	} name;			/* out: the address */
+};
+
+/*
+ * Returns n (every query answered, WSAGetLastError() 0), or SOCKET_ERROR
+ * when the call as a whole fails: WSANOTINITIALISED (no WSAStartup),
+ * WSAEINVAL (n above WS_PEER_BATCH_MAX, a reserved field set), WSAEFAULT
+ * (q not readable and writable).
+ */
+int ws_getpeername_batch(struct ws_peer_query *q, unsigned int n);
+
 /* The library's release, e.g. "0.2.0" (the same as the module's modinfo). */
 const char *ws_version(void);
 
