@@ -25,6 +25,7 @@ SELFTESTS := module_test startup_test getpeername_test batch_test audit_test
 # Tests that need libnl, which is installed for the native ABI only.
 SELFTESTS_64_ONLY := module_test audit_test
 AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c
+BENCH_SRCS := tools/winsock-bench.c tools/wsaudit.c
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 LIBNL_STATIC_LIBS := $(shell pkg-config --static --libs libnl-genl-3.0 2>/dev/null)
@@ -121,7 +122,7 @@ clean:
 	rm -rf $(BUILD)
 
 # --- tools ------------------------------------------------------------------
-tools: $(BUILD)/host/winsock-demo $(BUILD)/host/winsock-audit
+tools: $(BUILD)/host/winsock-demo $(BUILD)/host/winsock-audit $(BUILD)/host/winsock-bench
 
 $(BUILD)/host/winsock-demo: tools/winsock-demo.c $(BUILD)/host/libwinsock.a
 	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/host/libwinsock.a -lpthread
@@ -137,3 +138,12 @@ $(BUILD)/host/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
 $(BUILD)/guest/64/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(AUDIT_SRCS) $(LIBNL_STATIC_LIBS)
+
+$(BUILD)/host/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h $(BUILD)/host/libwinsock.a
+	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -o $@ $(BENCH_SRCS) $(BUILD)/host/libwinsock.a \
+		$(LIBNL_LIBS) -lpthread
+
+$(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(BENCH_SRCS) $(LIB_SRCS) \
+		$(LIBNL_STATIC_LIBS) -lpthread
