@@ -74,7 +74,7 @@ static void json_string(const char *s)
 
 static void format_time(char *buf, size_t size, uint64_t ns)
 {
-	time_t sec = ns / 1000000000;
+	time_t sec = (time_t)(ns / 1000000000);
 	struct tm tm;
 
 	gmtime_r(&sec, &tm);

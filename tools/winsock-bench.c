@@ -72,7 +72,7 @@ static double now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static void die(const char *what)
@@ -158,7 +158,7 @@ static double run_native(struct bench *b, struct family *f, int batch)
 		if (getpeername(f->fds[i % POOL], (struct sockaddr *)&ss, &len))
 			die("getpeername");
 	}
-	return (now_ns() - t0) / b->iterations;
+	return (now_ns() - t0) / (double)b->iterations;
 }
 
 static double run_ws(struct bench *b, struct family *f, int batch)
@@ -175,7 +175,7 @@ static double run_ws(struct bench *b, struct family *f, int batch)
 		if (ws_getpeername(f->fds[i % POOL], (struct sockaddr *)&ss, &len))
 			die("ws_getpeername");
 	}
-	return (now_ns() - t0) / b->iterations;
+	return (now_ns() - t0) / (double)b->iterations;
 }
 
 static double run_ioctl(struct bench *b, struct family *f, int batch)
@@ -198,7 +198,7 @@ static double run_ioctl(struct bench *b, struct family *f, int batch)
 		if (ioctl(b->dev, WINSOCK_IOC_GETPEERNAME, &req))
 			die("WINSOCK_IOC_GETPEERNAME");
 	}
-	return (now_ns() - t0) / b->iterations;
+	return (now_ns() - t0) / (double)b->iterations;
 }
 
 static double run_batch(struct bench *b, struct family *f, int batch)
@@ -222,7 +222,7 @@ static double run_batch(struct bench *b, struct family *f, int batch)
 	for (i = 0; i < calls; i++)
 		if (ioctl(b->dev, WINSOCK_IOC_GETPEERNAME_BATCH, &req) || e[0].result)
 			die("WINSOCK_IOC_GETPEERNAME_BATCH");
-	return (now_ns() - t0) / (calls * batch);
+	return (now_ns() - t0) / (double)(calls * batch);
 }
 
 /* The Wine-style emulator: a server thread answers from its cache. */
@@ -246,7 +246,7 @@ static void *serve(void *arg)
 	while (recv(s->sock, &idx, sizeof(idx), 0) == sizeof(idx)) {
 		if (idx < 0 || idx >= POOL)
 			break;
-		a.len = s->len[idx];
+		a.len = (int)s->len[idx];
 		memcpy(&a.ss, &s->cache[idx], s->len[idx]);
 		if (send(s->sock, &a, sizeof(a), 0) != sizeof(a))
 			break;
@@ -276,12 +276,12 @@ static double run_server(struct bench *b, struct family *f, int batch)
 		die("pthread_create");
 	t0 = now_ns();
 	for (n = 0; n < b->iterations; n++) {
-		i = n % POOL;
+		i = (int)(n % POOL);
 		if (send(sv[0], &i, sizeof(i), 0) != sizeof(i) ||
 		    recv(sv[0], &a, sizeof(a), 0) != sizeof(a))
 			die("server round trip");
 	}
-	cost = (now_ns() - t0) / b->iterations;
+	cost = (now_ns() - t0) / (double)b->iterations;
 	send(sv[0], &stop, sizeof(stop), 0);
 	pthread_join(t, NULL);
 	close(sv[0]);
@@ -442,10 +442,10 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "n:r:j:o:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			b.iterations = atol(optarg);
+			b.iterations = strtol(optarg, NULL, 10);
 			break;
 		case 'r':
-			b.runs = atoi(optarg);
+			b.runs = (int)strtol(optarg, NULL, 10);
 			break;
 		case 'j':
 			b.json = strcmp(optarg, "-") ? fopen(optarg, "w") : stdout;

@@ -148,22 +148,31 @@ static void in_progress(int fd)
 	pthread_t t;
 	int uffd;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	/* A descriptor: the syscall's long result always fits an int. */
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
 	h.buf = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	reg.range.start = (unsigned long)h.buf;
 	reg.range.len = pg;
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+	if (uffd < 0 || h.buf == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
 		printf("  (userfaultfd unavailable: WSAEINPROGRESS not shown)\n");
-		return;
+		goto out;
 	}
-	pthread_create(&t, NULL, held_lookup, &h);
+	if (pthread_create(&t, NULL, held_lookup, &h)) {
+		printf("  (no thread: WSAEINPROGRESS not shown)\n");
+		goto out;
+	}
 	pfd.fd = uffd;
 	if (poll(&pfd, 1, 10000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg))
 		peer("1.1, another call in flight", fd);
 	zero.range = reg.range;
 	ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
 	pthread_join(t, NULL);
-	close(uffd);
+out:
+	if (h.buf != MAP_FAILED)
+		munmap(h.buf, pg);
+	if (uffd >= 0)
+		close(uffd);
 }
 
 int main(void)
@@ -203,23 +212,35 @@ int main(void)
 	udp_to.sin_port = htons(9);
 	sendto(u, "x", 1, 0, (struct sockaddr *)&udp_to, sizeof(udp_to));
 	peer("UDP after sendto only", u);
-	connect(u, (struct sockaddr *)&udp_to, sizeof(udp_to));
+	if (connect(u, (struct sockaddr *)&udp_to, sizeof(udp_to))) {
+		perror("udp");
+		return 1;
+	}
 	peer("UDP after connect", u);
 
 	strcpy(sun.sun_path, "/tmp/winsock-demo.sock");
 	unlink(sun.sun_path);
 	ul = socket(AF_UNIX, SOCK_STREAM, 0);
-	bind(ul, (struct sockaddr *)&sun, ulen);
-	listen(ul, 1);
 	uc = socket(AF_UNIX, SOCK_STREAM, 0);
-	connect(uc, (struct sockaddr *)&sun, ulen);
+	if (bind(ul, (struct sockaddr *)&sun, ulen) || listen(ul, 1) ||
+	    connect(uc, (struct sockaddr *)&sun, ulen)) {
+		perror("unix");
+		return 1;
+	}
 	us = accept(ul, NULL, NULL);
+	if (us < 0) {
+		perror("unix accept");
+		return 1;
+	}
 	peer("AF_UNIX stream, connecting side", uc);
 	peer("AF_UNIX stream, accepted side", us);
 
 	printf("\nErrors\n");
 	peer("TCP listener", l4);
-	pipe(p);
+	if (pipe(p)) {
+		perror("pipe");
+		return 1;
+	}
 	peer("a pipe", p[0]);
 	peer("INVALID_SOCKET", INVALID_SOCKET);
 	len = 15;

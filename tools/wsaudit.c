@@ -337,7 +337,7 @@ void wsa_format_peer(char *buf, size_t size, const struct wsa_event *e)
 			unsigned char ch = sun->sun_path[i];
 
 			if (ch >= 0x20 && ch < 0x7f && ch != '\\')
-				buf[o++] = ch;
+				buf[o++] = (char)ch;
 			else
 				o += snprintf(buf + o, size - o, "\\x%02x", ch);
 		}
