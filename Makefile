@@ -147,3 +147,7 @@ $(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h $(LIB_SRCS) $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(BENCH_SRCS) $(LIB_SRCS) \
 		$(LIBNL_STATIC_LIBS) -lpthread
+
+# --- install, DKMS, make load/unload ----------------------------------------
+INSTALL_TOOLS := winsock-demo winsock-audit winsock-bench
+include mk/install.mk

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: lint, host-side tests, then for every configured kernel:
+# make check: lint, host-side tests, the install test (make install into a
+# DESTDIR, pkg-config, DKMS builds), then for every configured kernel:
 # build the module, boot it under qemu and run every selftest.  Ends with
 # one line "N passed, N failed, N skipped" totalled over everything and
 # exits non-zero on any failure.
@@ -47,6 +48,12 @@ if make --no-print-directory check-host >build/logs/host.log 2>&1; then :; fi
 grep -E '^(not ok|ok .* # SKIP)' build/logs/host.log || true
 count_ktap build/logs/host.log
 grep '^# Totals' build/logs/host.log | sed 's/^/host: /'
+
+echo "== install"
+if make --no-print-directory check-install >build/logs/install.log 2>&1; then :; fi
+grep -E '^(not ok|ok .* # SKIP)' build/logs/install.log || true
+count_ktap build/logs/install.log
+grep '^# Totals' build/logs/install.log | sed 's/^/install: /'
 
 echo "== selftests build"
 step selftests-build make --no-print-directory selftests
