@@ -75,53 +75,62 @@ static int ws_read_peer(struct socket *sock, struct sockaddr_storage *addr)
 }
 
 /*
- * Probe that @size bytes at @p can be written, without changing them:
- * read and write back the first and the last byte.  The size is at most
- * sizeof(struct sockaddr_storage), so these two bytes cover every page.
- */
-static bool ws_writable(void __user *p, size_t size)
-{
-	u8 __user *first = p;
-	u8 __user *last = first + size - 1;
-	u8 a, b;
-
-	if (!access_ok(p, size))
-		return false;
-	if (get_user(a, first) || get_user(b, last))
-		return false;
-	return !put_user(a, first) && !put_user(b, last);
-}
-
-/*
- * Copy the address out.  Everything that can fault is probed first, so a
- * wild, read-only or short buffer fails before anything is written.  Only
- * a concurrent munmap of the caller's own buffer between the probe and the
- * copy can make the copy itself fail.
+ * Copy the address out, in Windows' all-or-nothing way: every page the
+ * name spans, and *namelen, are probed for writing (a byte read and
+ * written back) before the first byte of the address is written, so a
+ * wild, read-only or short buffer fails with nothing changed.  Only a
+ * concurrent munmap of the caller's own buffer between the probe and the
+ * copy can still fail the copy half-way.
  *
- * A batch entry has inline storage that was probed with the whole array,
+ * The user accesses are grouped in user_access_begin() sections with
+ * unsafe_*_user(): one SMAP toggle per object and plain moves for a
+ * 16-byte copy.  A batch entry's storage was probed with the whole array
  * and its namelen was already read into @capacity.
  */
 static u32 ws_copy_out(const struct ws_target *t,
 		       const struct sockaddr_storage *addr, int size)
 {
+	u8 __user *name = t->name;
+	int __user *namelen = t->namelen;
 	int len;
+	u8 v;
 
 	if (t->entry) {
 		if (t->capacity < size)
 			return WINSOCK_WSAEFAULT;
-		return copy_to_user(t->name, addr, size) ? WINSOCK_WSAEFAULT : 0;
+		if (!user_access_begin(name, size))
+			return WINSOCK_WSAEFAULT;
+		unsafe_copy_to_user(name, (const char *)addr, size, fault);
+		user_access_end();
+		return 0;
 	}
-	if (!t->name || !t->namelen)
+
+	if (!name || !namelen)
 		return WINSOCK_WSAEFAULT;
-	if (get_user(len, t->namelen))
+	if (!user_access_begin(namelen, sizeof(*namelen)))
 		return WINSOCK_WSAEFAULT;
+	unsafe_get_user(len, namelen, fault);
 	if (len < size)
+		goto fault;
+	unsafe_put_user(len, namelen, fault);
+	user_access_end();
+
+	/* size <= sizeof(struct sockaddr_storage): at most two pages. */
+	if (!user_access_begin(name, size))
 		return WINSOCK_WSAEFAULT;
-	if (put_user(len, t->namelen) || !ws_writable(t->name, size))
-		return WINSOCK_WSAEFAULT;
-	if (copy_to_user(t->name, addr, size) || put_user(size, t->namelen))
-		return WINSOCK_WSAEFAULT;
-	return 0;
+	unsafe_get_user(v, name, fault);
+	unsafe_put_user(v, name, fault);
+	if (((unsigned long)name ^ (unsigned long)(name + size - 1)) & PAGE_MASK) {
+		unsafe_get_user(v, name + size - 1, fault);
+		unsafe_put_user(v, name + size - 1, fault);
+	}
+	unsafe_copy_to_user(name, (const char *)addr, size, fault);
+	user_access_end();
+	return put_user(size, namelen) ? WINSOCK_WSAEFAULT : 0;
+
+fault:
+	user_access_end();
+	return WINSOCK_WSAEFAULT;
 }
 
 /* The checks after the descriptor was resolved to l->sock (may be NULL). */
@@ -140,13 +149,18 @@ static u32 ws_resolve(struct ws_lookup *l, const struct ws_target *t)
 	if (READ_ONCE(ws_provider_down))
 		return WINSOCK_WSAENETDOWN;
 
-	/* Zeroed: the Windows layout may be longer than what getname fills. */
-	memset(&l->peer, 0, sizeof(l->peer));
 	size = ws_read_peer(sock, &l->peer);
 	if (size < 0)
 		return -size;
 	l->peerlen = size;
 	if (!native) {
+		/*
+		 * Zero only what the Windows layout adds past what getname
+		 * filled (the rest of a SOCKADDR_UN): clearing the whole
+		 * storage up front cost a tenth of a lookup.
+		 */
+		if (wsize > size)
+			memset((u8 *)&l->peer + size, 0, wsize - size);
 		l->peer.ss_family = wfamily;
 		size = wsize;
 	}
