@@ -54,6 +54,13 @@ $(BUILD)/%/winsock.ko: $(KMOD_SRCS)
 	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/$*/src modules
 	@cp $(BUILD)/$*/src/winsock.ko $@
 
+# The same without the audit stream, to measure its cost (make bench only).
+$(BUILD)/noaudit/%/winsock.ko: $(KMOD_SRCS)
+	@rm -rf $(BUILD)/noaudit/$*/src && mkdir -p $(BUILD)/noaudit/$*/src
+	@cp --parents $(KMOD_SRCS) $(BUILD)/noaudit/$*/src/
+	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/noaudit/$*/src WINSOCK_AUDIT=n modules
+	@cp $(BUILD)/noaudit/$*/src/winsock.ko $@
+
 # --- userspace library for the host ---------------------------------------
 lib: $(BUILD)/host/libwinsock.a $(BUILD)/host/libwinsock.so.$(LIB_SOVERSION)
 

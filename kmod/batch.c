@@ -19,16 +19,41 @@ struct ws_entry_head {
 	u32 reserved;
 };
 
-/* What the kernel writes back on success: @namelen and @result together. */
-struct ws_entry_answer {
-	s32 namelen;
-	u32 result;
-};
-
 static_assert(sizeof(struct ws_entry_head) ==
 	      offsetof(struct winsock_peer_entry, name));
-static_assert(offsetof(struct winsock_peer_entry, result) ==
-	      offsetof(struct winsock_peer_entry, namelen) + sizeof(s32));
+
+/* The entry's head, in one user access section (the array was probed). */
+static int ws_read_head(struct ws_entry_head *head,
+			const struct winsock_peer_entry __user *ue)
+{
+	if (!user_access_begin(ue, sizeof(*head)))
+		return -EFAULT;
+	unsafe_get_user(head->socket, &ue->socket, fault);
+	unsafe_get_user(head->flags, &ue->flags, fault);
+	unsafe_get_user(head->namelen, &ue->namelen, fault);
+	unsafe_get_user(head->reserved, &ue->reserved, fault);
+	user_access_end();
+	return 0;
+fault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/* The answer: the result, and namelen on success only (as *namelen). */
+static int ws_write_answer(struct winsock_peer_entry __user *ue, u32 result,
+			   s32 size)
+{
+	if (!user_access_begin(ue, sizeof(*ue)))
+		return -EFAULT;
+	if (!result)
+		unsafe_put_user(size, &ue->namelen, fault);
+	unsafe_put_user(result, &ue->result, fault);
+	user_access_end();
+	return 0;
+fault:
+	user_access_end();
+	return -EFAULT;
+}
 
 /*
  * Probe that the whole array can be read and written, one byte per page
@@ -55,11 +80,10 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 {
 	struct winsock_getpeername_batch req;
 	struct winsock_peer_entry __user *ue;
-	struct ws_entry_answer ans;
 	struct ws_entry_head head;
 	struct ws_target t;
 	struct ws_lookup l;
-	u32 i, state;
+	u32 i, state, result;
 	u16 version;
 	long err = 0;
 
@@ -85,29 +109,25 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 	t.namelen = NULL;
 	for (i = 0; i < req.count; i++, ue++) {
 		/* The array was probed: only a concurrent munmap faults here. */
-		if (copy_from_user(&head, ue, sizeof(head))) {
-			err = -EFAULT;
+		err = ws_read_head(&head, ue);
+		if (err)
 			break;
-		}
+		l.size = 0;
 		l.socket = head.socket;
 		l.flags = head.flags;
 		l.version = version;
 		if (head.reserved || (head.flags & ~WINSOCK_GPN_FLAGS)) {
-			ans.result = WINSOCK_WSAEINVAL;	/* not a lookup */
+			result = WINSOCK_WSAEINVAL;	/* not a lookup */
 		} else if (state) {
-			ans.result = ws_refuse(&l, state);
+			result = ws_refuse(&l, state);
 		} else {
 			t.name = ue->name;
 			t.capacity = min_t(s32, head.namelen, sizeof(ue->name));
-			ans.result = ws_lookup(&l, &t);
-			ans.namelen = l.size;
+			result = ws_lookup(&l, &t);
 		}
-		/* namelen changes on success only, as in the single request. */
-		if (ans.result ? put_user(ans.result, &ue->result) :
-				 copy_to_user(&ue->namelen, &ans, sizeof(ans))) {
-			err = -EFAULT;
+		err = ws_write_answer(ue, result, l.size);
+		if (err)
 			break;
-		}
 	}
 out:
 	if (!state)

@@ -179,6 +179,7 @@ u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t)
 
 	l->sock = NULL;
 	l->peerlen = 0;
+	l->size = 0;
 	if (l->socket > INT_MAX) {
 		l->result = WINSOCK_WSAENOTSOCK;
 		ws_audit_lookup(l);
@@ -221,9 +222,31 @@ u32 ws_refuse(struct ws_lookup *l, u32 result)
 {
 	l->sock = NULL;
 	l->peerlen = 0;
+	l->size = 0;
 	l->result = result;
 	ws_audit_lookup(l);
 	return result;
+}
+
+/*
+ * The request, field by field in one user access section: copy_from_user
+ * of 32 bytes goes through the generic copy routine.
+ */
+static int ws_read_request(struct winsock_getpeername *req,
+			   const struct winsock_getpeername __user *u)
+{
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(req->socket, &u->socket, fault);
+	unsafe_get_user(req->name, &u->name, fault);
+	unsafe_get_user(req->namelen, &u->namelen, fault);
+	unsafe_get_user(req->flags, &u->flags, fault);
+	unsafe_get_user(req->reserved, &u->reserved, fault);
+	user_access_end();
+	return 0;
+fault:
+	user_access_end();
+	return -EFAULT;
 }
 
 long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
@@ -233,7 +256,7 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 	struct ws_lookup l;
 	u32 res;
 
-	if (copy_from_user(&req, uarg, sizeof(req)))
+	if (ws_read_request(&req, uarg))
 		return -EFAULT;
 	if (req.reserved || (req.flags & ~WINSOCK_GPN_FLAGS))
 		return -EINVAL;

@@ -81,9 +81,15 @@ struct ws_target {
 
 void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l);
 
+#ifndef WINSOCK_NO_AUDIT
 int ws_audit_init(void);
 void ws_audit_exit(void);
 void ws_audit_lookup(const struct ws_lookup *l);
+#else
+static inline int ws_audit_init(void) { return 0; }
+static inline void ws_audit_exit(void) { }
+static inline void ws_audit_lookup(const struct ws_lookup *l) { }
+#endif
 
 long ws_ioctl_startup(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg);
