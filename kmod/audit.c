@@ -100,13 +100,23 @@ static struct genl_family ws_genl_family;
 
 static enum ws_stat ws_result_stat(u32 result)
 {
-	enum ws_stat i;
-
-	for (i = 0; i < WS_STAT_RESULTS; i++)
-		if (ws_stat_result[i] == result)
-			return i;
-	/* Every result ws_lookup returns is in the table. */
-	return WS_STAT_NETDOWN;
+	switch (result) {
+	case 0:
+		return WS_STAT_OK;
+	case WINSOCK_WSANOTINITIALISED:
+		return WS_STAT_NOTINITIALISED;
+	case WINSOCK_WSAEINPROGRESS:
+		return WS_STAT_INPROGRESS;
+	case WINSOCK_WSAENOTSOCK:
+		return WS_STAT_NOTSOCK;
+	case WINSOCK_WSAENOTCONN:
+		return WS_STAT_NOTCONN;
+	case WINSOCK_WSAEFAULT:
+		return WS_STAT_FAULT;
+	default:
+		/* WSAENETDOWN: ws_lookup returns nothing else. */
+		return WS_STAT_NETDOWN;
+	}
 }
 
 /* The namespace of the lookup: the socket's, else the caller's. */
@@ -278,11 +288,27 @@ static void ws_audit_record(const struct ws_lookup *l, const struct net *net)
 	audit_log_end(ab);
 }
 
+void ws_audit_open(struct ws_handle *h)
+{
+	h->net = get_net(current->nsproxy->net_ns);
+	h->wn = net_generic(h->net, ws_net_id);
+}
+
+void ws_audit_release(struct ws_handle *h)
+{
+	put_net(h->net);
+}
+
 void ws_audit_lookup(const struct ws_lookup *l)
 {
 	struct net *net = ws_lookup_net(l);
-	struct ws_net *wn = net_generic(net, ws_net_id);
+	struct ws_net *wn;
 
+	/* The handle's namespace is pinned: its state is known. */
+	if (likely(net == l->h->net))
+		wn = l->h->wn;
+	else
+		wn = net_generic(net, ws_net_id);
 	this_cpu_inc(wn->stats->n[ws_result_stat(l->result)]);
 	if (genl_has_listeners(&ws_genl_family, net, WS_MCGRP_EVENTS))
 		ws_send_event(net, wn, l);

@@ -105,6 +105,7 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 		goto out;
 	}
 
+	l.h = h;
 	t.entry = true;
 	t.namelen = NULL;
 	for (i = 0; i < req.count; i++, ue++) {

@@ -36,6 +36,7 @@ static int ws_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&h->lock);
 	atomic_set(&h->busy, 0);
+	ws_audit_open(h);
 	file->private_data = h;
 	return nonseekable_open(inode, file);
 }
@@ -44,6 +45,7 @@ static int ws_release(struct inode *inode, struct file *file)
 {
 	struct ws_handle *h = file->private_data;
 
+	ws_audit_release(h);
 	mutex_destroy(&h->lock);
 	kfree(h);
 	return 0;

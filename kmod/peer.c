@@ -261,6 +261,7 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 	if (req.reserved || (req.flags & ~WINSOCK_GPN_FLAGS))
 		return -EINVAL;
 
+	l.h = h;
 	l.socket = req.socket;
 	l.flags = req.flags;
 	res = ws_enter(h, &l.version);

@@ -13,6 +13,7 @@
 
 struct net;
 struct socket;
+struct ws_net;
 
 /*
  * struct ws_handle - the Winsock state of one open file of /dev/winsock.
@@ -25,12 +26,17 @@ struct socket;
  * @version:	negotiated version, valid while @startups is non-zero.
  * @busy:	1 while a Winsock 1.x handle has a call in flight: 1.x allowed
  *		one blocking call at a time (WSAEINPROGRESS).
+ * @net:	the network namespace of the opener, referenced while the
+ *		handle is open, and @wn its audit state: lookups of sockets
+ *		in that namespace (nearly all) count without net_generic().
  */
 struct ws_handle {
 	struct mutex lock;	/* serialises startup and cleanup */
 	unsigned int startups;
 	u16 version;
 	atomic_t busy;
+	struct net *net;
+	struct ws_net *wn;
 };
 
 static inline bool ws_version_is_1x(u16 version)
@@ -40,6 +46,7 @@ static inline bool ws_version_is_1x(u16 version)
 
 /*
  * struct ws_lookup - one getpeername request as the audit stream sees it.
+ * @h:		the handle it was made on.
  * @socket:	the SOCKET value as passed.
  * @flags:	WINSOCK_GPN_* of the request.
  * @version:	the handle's negotiated version, 0 before any startup.
@@ -51,6 +58,7 @@ static inline bool ws_version_is_1x(u16 version)
  *		Windows value when the request asked for Windows' layout.
  */
 struct ws_lookup {
+	const struct ws_handle *h;
 	u64 socket;
 	u32 flags;
 	u16 version;
@@ -84,10 +92,14 @@ void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l);
 #ifndef WINSOCK_NO_AUDIT
 int ws_audit_init(void);
 void ws_audit_exit(void);
+void ws_audit_open(struct ws_handle *h);
+void ws_audit_release(struct ws_handle *h);
 void ws_audit_lookup(const struct ws_lookup *l);
 #else
 static inline int ws_audit_init(void) { return 0; }
 static inline void ws_audit_exit(void) { }
+static inline void ws_audit_open(struct ws_handle *h) { }
+static inline void ws_audit_release(struct ws_handle *h) { }
 static inline void ws_audit_lookup(const struct ws_lookup *l) { }
 #endif
 
