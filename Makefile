@@ -5,7 +5,8 @@
 #   make            module for every configured kernel, library, tools
 #   make check      host tests, then every kernel: build, boot, selftests
 #   make demo       boot the 6.1 guest and show what the module does
-#   make lint       checkpatch --strict and sparse on both kernels
+#   make lint       checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
+#   make bench      instructions per lookup of every path, in icount guests
 #
 # The kernel module alone, the way DKMS and packagers build it:
 #   make -C /lib/modules/$(uname -r)/build M=$PWD
@@ -39,7 +40,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 LIB_SOVERSION := 1
 
 .PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \
-	demo demo-run lint lint-run clean
+	demo demo-run bench bench-run lint lint-run clean
 all: modules lib tools
 
 setup:
@@ -117,6 +118,15 @@ demo-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-demo \
 	  $(BUILD)/guest/64/winsock-audit
 	@bash scripts/demo.sh $(KERNEL_DEFAULT) $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko \
 		$(BUILD)/guest/64/winsock-demo $(BUILD)/guest/64/winsock-audit
+
+# --- make bench: instructions per lookup, every path, every kernel ----------
+bench: setup
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko $(BUILD)/noaudit/$(r)/winsock.ko) \
+	   $(BUILD)/guest/64/winsock-bench
+	@bash scripts/bench.sh $(BUILD)/guest/64/winsock-bench \
+		$(foreach r,$(KERNELS),$(r):$(BUILD)/$(r)/winsock.ko:$(BUILD)/noaudit/$(r)/winsock.ko)
 
 # --- make lint ------------------------------------------------------------
 lint: setup

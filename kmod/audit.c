@@ -98,6 +98,24 @@ enum ws_mcgrp {
 
 static struct genl_family ws_genl_family;
 
+/*
+ * Whether anyone may be listening: false only until the first
+ * subscription, on kernels whose genetlink tells the family about
+ * subscriptions (WS_HAVE_GENL_BIND); always true on the others.  It is
+ * never cleared: netlink calls unbind even for groups a socket never
+ * joined, so counting binds against unbinds would let anyone turn events
+ * off.  While false, a lookup skips genl_has_listeners() (an out-of-line
+ * call with two RCU read-side sections) altogether.
+ */
+static bool ws_maybe_listeners __read_mostly = !WS_HAVE_GENL_BIND;
+
+/* Called before the socket joins the group: no event can be missed. */
+static int __maybe_unused ws_nl_bind(int group)
+{
+	WRITE_ONCE(ws_maybe_listeners, true);
+	return 0;
+}
+
 static enum ws_stat ws_result_stat(u32 result)
 {
 	switch (result) {
@@ -310,7 +328,8 @@ void ws_audit_lookup(const struct ws_lookup *l)
 	else
 		wn = net_generic(net, ws_net_id);
 	this_cpu_inc(wn->stats->n[ws_result_stat(l->result)]);
-	if (genl_has_listeners(&ws_genl_family, net, WS_MCGRP_EVENTS))
+	if (READ_ONCE(ws_maybe_listeners) &&
+	    genl_has_listeners(&ws_genl_family, net, WS_MCGRP_EVENTS))
 		ws_send_event(net, wn, l);
 	trace_getpeername(l, net);
 	/* Like every audit source: silent while audit is disabled. */
@@ -453,6 +472,7 @@ static struct genl_family ws_genl_family __ro_after_init = {
 	.resv_start_op	= WINSOCK_CMD_RESET_STATS + 1,
 	.mcgrps		= ws_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(ws_nl_mcgrps),
+	WS_GENL_BIND(ws_nl_bind)
 };
 
 static int __net_init ws_net_init(struct net *net)

@@ -26,4 +26,17 @@
 #define WS_MCGRP_NET_ADMIN	GENL_UNS_ADMIN_PERM
 #endif
 
+/*
+ * 6.9 added per-family bind/unbind callbacks: the family hears of a
+ * subscription before the socket joins the group.  kmod/Kbuild looks for
+ * the callback in the kernel's headers (so that a backport counts too)
+ * and defines WS_HAVE_GENL_BIND=1 when it is there.
+ */
+#ifdef WS_HAVE_GENL_BIND
+#define WS_GENL_BIND(fn)	.bind = (fn),
+#else
+#define WS_HAVE_GENL_BIND	0
+#define WS_GENL_BIND(fn)
+#endif
+
 #endif /* _WINSOCK_COMPAT_H */

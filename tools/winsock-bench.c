@@ -17,7 +17,15 @@
  * Under qemu -icount shift=0 (make bench) one nanosecond of guest clock is
  * one executed instruction, so the figures read as instructions per lookup.
  *
- *   winsock-bench [--iterations N] [--runs R] [--json FILE] [--only LIST]
+ *   winsock-bench [--iterations N] [--runs R] [--settle S] [--json FILE]
+ *                 [--only LIST]
+ *
+ * --settle waits S seconds (default 3) before measuring: right after boot
+ * the guest kernel still has work of its own, which the clock counts.
+ *
+ * --json - prints the JSON on standard output after the table, between
+ * lines "WSBENCH-JSON-BEGIN" and "WSBENCH-JSON-END" (make bench reads it
+ * from the guest's console).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -428,18 +436,22 @@ int main(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "settle", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench b = { .iterations = 4096, .runs = 7, .json_first = 1 };
+	long settle = 3;
 	struct rlimit rl = { 4 * POOL * 3 + 64, 4 * POOL * 3 + 64 };
 	static struct family fam[4] = {
 		{ .name = "tcp4" }, { .name = "tcp6" }, { .name = "udp4" }, { .name = "unix" },
 	};
 	struct utsname u;
+	char *json_text = NULL;
+	size_t json_size = 0;
 	WSADATA wd;
 	int opt, i;
 
-	while ((opt = getopt_long(argc, argv, "n:r:j:o:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:r:j:o:s:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			b.iterations = strtol(optarg, NULL, 10);
@@ -448,15 +460,19 @@ int main(int argc, char **argv)
 			b.runs = (int)strtol(optarg, NULL, 10);
 			break;
 		case 'j':
-			b.json = strcmp(optarg, "-") ? fopen(optarg, "w") : stdout;
+			b.json = strcmp(optarg, "-") ? fopen(optarg, "w") :
+				open_memstream(&json_text, &json_size);
 			if (!b.json)
 				die(optarg);
 			break;
 		case 'o':
 			b.only = optarg;
 			break;
+		case 's':
+			settle = strtol(optarg, NULL, 10);
+			break;
 		default:
-			fprintf(stderr, "usage: winsock-bench [--iterations N] [--runs R] [--json FILE] [--only a,b]\n");
+			fprintf(stderr, "usage: winsock-bench [--iterations N] [--runs R] [--settle S] [--json FILE] [--only a,b]\n");
 			return 2;
 		}
 	}
@@ -476,6 +492,7 @@ int main(int argc, char **argv)
 	udp_family(&fam[2]);
 	unix_family(&fam[3]);
 	uname(&u);
+	sleep((unsigned int)settle);
 
 	printf("winsock-bench %s on %s: median of %d runs of %ld lookups (after a warm-up run)\n",
 	       ws_version(), u.release, b.runs, b.iterations);
@@ -487,8 +504,11 @@ int main(int argc, char **argv)
 		measure(&b, &fam[i]);
 	if (b.json) {
 		fprintf(b.json, "\n  ]}\n");
-		if (b.json != stdout)
-			fclose(b.json);
+		fclose(b.json);
+		if (json_text) {
+			printf("WSBENCH-JSON-BEGIN\n%sWSBENCH-JSON-END\n", json_text);
+			free(json_text);
+		}
 	}
 	WSACleanup();
 	return 0;
