@@ -148,7 +148,11 @@ void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l)
 	const struct sockaddr_un *sun = (const void *)&l->peer;
 	int len = l->peerlen - (int)offsetof(struct sockaddr_un, sun_path);
 
-	buf[0] = '\0';
+	/*
+	 * All of it: the tracepoint keeps the whole array in the ring
+	 * buffer, where trace_pipe_raw readers see every byte.
+	 */
+	memset(buf, 0, size);
 	if (!l->peerlen || !l->sock)
 		return;
 	switch (l->sock->sk->sk_family) {

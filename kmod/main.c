@@ -9,7 +9,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -27,10 +29,35 @@ module_param_named(provider_down, ws_provider_down, bool, 0644);
 MODULE_PARM_DESC(provider_down,
 		 "Report WSAENETDOWN for every lookup (provider taken down)");
 
+/*
+ * Restrict the device to one group: with group=GID (a gid of the initial
+ * user namespace) only its members, and CAP_SYS_ADMIN, may open it.  The
+ * LSM hook for getpeername is not exported to modules, so SELinux or
+ * AppArmor rules on getpeername(2) do not reach this path; this is the
+ * module's own gate, and it holds whatever mode /dev/winsock is given.
+ * -1 (the default): everyone, as the device is meant for unprivileged
+ * programs.
+ */
+static int ws_group = -1;
+module_param_named(group, ws_group, int, 0644);
+MODULE_PARM_DESC(group, "Only this group (gid) may open /dev/winsock; -1: everyone");
+
+static bool ws_may_open(void)
+{
+	int gid = READ_ONCE(ws_group);
+
+	if (gid < 0)
+		return true;
+	return in_egroup_p(make_kgid(&init_user_ns, gid)) ||
+	       capable(CAP_SYS_ADMIN);
+}
+
 static int ws_open(struct inode *inode, struct file *file)
 {
 	struct ws_handle *h;
 
+	if (!ws_may_open())
+		return -EPERM;
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return -ENOMEM;

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "winsock_test.h"
@@ -126,6 +128,57 @@ TEST_F(module, unload_refused_while_open)
 	EXPECT_EQ(0, module_unload());
 	EXPECT_FALSE(module_listed());
 	EXPECT_EQ(0, module_load());
+}
+
+static int set_group(const char *gid)
+{
+	int fd = open("/sys/module/winsock/parameters/group", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, gid, strlen(gid));
+	close(fd);
+	return n == (ssize_t)strlen(gid) ? 0 : -EIO;
+}
+
+/* Open /dev/winsock as uid/gid 65534 with @groups: 0 or -errno. */
+static int open_as_nobody(const gid_t *groups, int ngroups)
+{
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setgroups(ngroups, groups) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		fd = open(WINSOCK_DEVICE_PATH, O_RDWR);
+		_exit(fd < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
+/* group=GID: only that group's members (and CAP_SYS_ADMIN) may open. */
+TEST_F(module, group_parameter_restricts_open)
+{
+	gid_t member = 4242, other = 4343;
+	int fd;
+
+	EXPECT_EQ(0, open_as_nobody(NULL, 0));
+	ASSERT_EQ(0, set_group("4242"));
+	EXPECT_EQ(-EPERM, open_as_nobody(NULL, 0));
+	EXPECT_EQ(-EPERM, open_as_nobody(&other, 1));
+	EXPECT_EQ(0, open_as_nobody(&member, 1));
+	/* Root keeps access through CAP_SYS_ADMIN. */
+	fd = open(WINSOCK_DEVICE_PATH, O_RDWR);
+	EXPECT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, set_group("-1"));
+	EXPECT_EQ(0, open_as_nobody(NULL, 0));
 }
 
 TEST_HARNESS_MAIN

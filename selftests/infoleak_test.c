@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every byte the kernel copies to userspace is intended.  Output buffers
+ * are filled with two different patterns in turn (so that a byte left
+ * alone cannot pass as a byte written with the pattern's value), and each
+ * byte is checked against what the ABI documents: the value, zero padding,
+ * or untouched.  WSADATA in 64- and 32-bit processes, the Windows and the
+ * native layouts of every family, and batch entries.
+ */
+#include <stddef.h>
+
+#include "winsock_test.h"
+#include <winsock/winsock2.h>
+
+static const unsigned char patterns[] = { 0xa5, 0x5a };
+
+#define FOR_EACH_PATTERN(p)						\
+	for (size_t _i = 0; _i < sizeof(patterns) &&			\
+	     ((p) = patterns[_i], 1); _i++)
+
+/* Bytes [from, to) of @buf must all be @v. */
+static int all_bytes(const unsigned char *buf, size_t from, size_t to,
+		     unsigned char v)
+{
+	for (size_t i = from; i < to; i++)
+		if (buf[i] != v)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * WSADATA: the head, lpVendorInfo never written, both strings zero-padded
+ * to their full arrays, and nothing past szSystemStatus (the structure's
+ * tail padding) touched.
+ */
+TEST(wsadata_every_byte)
+{
+	const size_t ptr = sizeof(char *);
+	const size_t desc = 8 + ptr, status = desc + 257, end = status + 129;
+	unsigned char buf[sizeof(WSADATA) + 64];
+	unsigned char p;
+	int dev;
+
+	ASSERT_LE(end, sizeof(WSADATA));
+	FOR_EACH_PATTERN(p) {
+		dev = open(WINSOCK_DEVICE_PATH, O_RDWR);
+		ASSERT_LE(0, dev);
+		memset(buf, p, sizeof(buf));
+		ASSERT_EQ(0, ws_raw_startup(dev, 0x0202, buf, NULL));
+		EXPECT_EQ(0, memcmp(buf, "\x02\x02\x02\x02\x00\x00\x00\x00", 8));
+		EXPECT_EQ(-1, all_bytes(buf, 8, desc, p));	/* lpVendorInfo */
+		EXPECT_EQ(0, strcmp((char *)buf + desc, "WinSock 2.0"));
+		EXPECT_EQ(-1, all_bytes(buf, desc + 11, status, 0));
+		EXPECT_EQ(0, strcmp((char *)buf + status, "Running"));
+		EXPECT_EQ(-1, all_bytes(buf, status + 7, end, 0));
+		EXPECT_EQ(-1, all_bytes(buf, end, sizeof(buf), p));
+		close(dev);
+	}
+}
+
+/*
+ * Leave non-zero bytes on the kernel stack where the next lookup keeps its
+ * address: look up a peer with a 107-byte abstract name first.  Without
+ * this, storage the module forgot to clear could pass by being zero.
+ * (Debian's kernels are built with INIT_STACK_ALL_ZERO, which zeroes the
+ * module's stack variables too: there a forgotten clear cannot show, and
+ * this matters for kernels built without it.)
+ */
+struct stain {
+	int listener, client, server;
+};
+
+static int stain_open(struct stain *s)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	memset(sun.sun_path + 1, 'Z', sizeof(sun.sun_path) - 1);
+	s->listener = socket(AF_UNIX, SOCK_STREAM, 0);
+	s->client = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s->listener < 0 || s->client < 0 ||
+	    bind(s->listener, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    listen(s->listener, 1) ||
+	    connect(s->client, (struct sockaddr *)&sun, sizeof(sun)))
+		return -1;
+	s->server = accept(s->listener, NULL, NULL);
+	return s->server < 0 ? -1 : 0;
+}
+
+static void stain(int dev, const struct stain *s)
+{
+	unsigned char buf[256];
+	int len = sizeof(buf);
+
+	ws_raw_getpeername(dev, s->client, buf, &len, WINSOCK_GPN_NATIVE);
+}
+
+static struct stain stain_socks;
+
+/*
+ * The Windows layouts, byte by byte: SOCKADDR_IN's sin_zero and
+ * SOCKADDR_IN6's flowinfo and scope are zero for a loopback peer,
+ * SOCKADDR_UN is zero after the path up to its 110 bytes; nothing after
+ * the structure is written.
+ */
+static void check_windows(struct __test_metadata *_metadata, int dev, int fd,
+			  const struct sockaddr_storage *native, socklen_t nlen)
+{
+	unsigned char buf[256], want[256], p;
+	int len, size;
+
+	memset(want, 0, sizeof(want));
+	memcpy(want, native, nlen);
+	switch (native->ss_family) {
+	case AF_INET:
+		size = 16;
+		break;
+	case AF_INET6:
+		size = 28;
+		want[0] = 23;
+		want[1] = 0;
+		break;
+	default:
+		size = 110;
+		want[0] = 1;
+		want[1] = 0;
+		break;
+	}
+	FOR_EACH_PATTERN(p) {
+		memset(buf, p, sizeof(buf));
+		len = sizeof(buf);
+		stain(dev, &stain_socks);
+		ASSERT_EQ(0, ws_raw_getpeername(dev, fd, buf, &len, 0));
+		ASSERT_EQ(size, len);
+		EXPECT_EQ(0, memcmp(buf, want, size));
+		EXPECT_EQ(-1, all_bytes(buf, size, sizeof(buf), p));
+	}
+}
+
+/* The native layout is exactly Linux's bytes and length, nothing more. */
+static void check_native(struct __test_metadata *_metadata, int dev, int fd)
+{
+	unsigned char buf[256], lin[256], p;
+	socklen_t llen = sizeof(lin);
+	int len;
+
+	memset(lin, 0, sizeof(lin));
+	ASSERT_EQ(0, getpeername(fd, (struct sockaddr *)lin, &llen));
+	FOR_EACH_PATTERN(p) {
+		memset(buf, p, sizeof(buf));
+		len = sizeof(buf);
+		stain(dev, &stain_socks);
+		ASSERT_EQ(0, ws_raw_getpeername(dev, fd, buf, &len, WINSOCK_GPN_NATIVE));
+		ASSERT_EQ((int)llen, len);
+		EXPECT_EQ(0, memcmp(buf, lin, llen));
+		EXPECT_EQ(-1, all_bytes(buf, llen, sizeof(buf), p));
+	}
+}
+
+TEST(layouts_every_family)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_storage peer;
+	struct tcp_conn c4, c6;
+	socklen_t plen;
+	int dev, l, a, b, sv[2];
+
+	dev = ws_open_started(0x0202);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, stain_open(&stain_socks));
+	ASSERT_EQ(0, tcp_connect(&c4, AF_INET));
+	ASSERT_EQ(0, tcp_connect(&c6, AF_INET6));
+	check_windows(_metadata, dev, c4.client, &c4.lname, c4.llen);
+	check_windows(_metadata, dev, c6.client, &c6.lname, c6.llen);
+	check_native(_metadata, dev, c4.client);
+	check_native(_metadata, dev, c6.server);
+
+	/* A named AF_UNIX peer, and an unnamed one. */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/infoleak.%d", getpid());
+	unlink(sun.sun_path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sun, sizeof(sun)));
+	ASSERT_EQ(0, listen(l, 1));
+	a = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(a, (struct sockaddr *)&sun, sizeof(sun)));
+	b = accept(l, NULL, NULL);
+	ASSERT_LE(0, b);
+	plen = sizeof(peer);
+	memset(&peer, 0, sizeof(peer));
+	ASSERT_EQ(0, getpeername(a, (struct sockaddr *)&peer, &plen));
+	check_windows(_metadata, dev, a, &peer, plen);
+	check_native(_metadata, dev, a);
+	plen = sizeof(peer);
+	memset(&peer, 0, sizeof(peer));
+	ASSERT_EQ(0, getpeername(b, (struct sockaddr *)&peer, &plen));
+	check_windows(_metadata, dev, b, &peer, plen);
+	check_native(_metadata, dev, b);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	check_native(_metadata, dev, sv[0]);
+
+	unlink(sun.sun_path);
+	close(l);
+	close(a);
+	close(b);
+	close(sv[0]);
+	close(sv[1]);
+	tcp_close(&c4);
+	tcp_close(&c6);
+	close(dev);
+}
+
+/*
+ * A batch entry: the kernel writes result, namelen (on success) and the
+ * address; the socket, flags, reserved field and the storage past the
+ * address keep the caller's bytes.
+ */
+TEST(batch_entry_every_byte)
+{
+	const size_t name = offsetof(struct winsock_peer_entry, name);
+	struct winsock_peer_entry e[2], before[2];
+	unsigned char *b, *o, p;
+	struct tcp_conn c;
+	int dev;
+
+	dev = ws_open_started(0x0202);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, tcp_connect(&c, AF_INET));
+	FOR_EACH_PATTERN(p) {
+		memset(e, p, sizeof(e));
+		e[0].socket = c.client;
+		e[0].flags = 0;
+		e[0].namelen = sizeof(e[0].name);
+		e[0].reserved = 0;
+		e[1] = e[0];
+		e[1].socket = ~0ULL;		/* WSAENOTSOCK */
+		memcpy(before, e, sizeof(e));
+		ASSERT_EQ(0, ws_raw_batch(dev, e, 2));
+		EXPECT_EQ(0, e[0].result);
+		EXPECT_EQ(16, e[0].namelen);
+		EXPECT_EQ(WINSOCK_WSAENOTSOCK, e[1].result);
+		/* The second entry: only result changed. */
+		EXPECT_EQ(before[1].namelen, e[1].namelen);
+		b = (unsigned char *)&e[1];
+		o = (unsigned char *)&before[1];
+		EXPECT_EQ(0, memcmp(b, o, offsetof(struct winsock_peer_entry, namelen)));
+		EXPECT_EQ(-1, all_bytes(b, name, sizeof(e[1]), p));
+		/* The first: head untouched but namelen and result. */
+		b = (unsigned char *)&e[0];
+		o = (unsigned char *)&before[0];
+		EXPECT_EQ(0, memcmp(b, o, offsetof(struct winsock_peer_entry, namelen)));
+		EXPECT_EQ(0, memcmp(&e[0].reserved, &before[0].reserved, sizeof(e[0].reserved)));
+		EXPECT_EQ(0, memcmp(e[0].name, &c.lname, 16));
+		EXPECT_EQ(-1, all_bytes(b, name + 16, sizeof(e[0]), p));
+	}
+	tcp_close(&c);
+	close(dev);
+}
+
+TEST_HARNESS_MAIN
