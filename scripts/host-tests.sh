@@ -149,6 +149,24 @@ else
 		"$out/lib_test_64"
 fi
 
+# The README's example program must stay a program that builds: extract
+# its C block and compile it against the library, warnings as errors.
+echo "# README example"
+echo "TAP version 13"
+echo "1..1"
+awk '/^## A quick tour of the C API/ { t = 1 } t && /^```c$/ { c = 1; next } c && /^```$/ { exit } c' \
+	README.md >"$out/readme_example.c"
+if [ -s "$out/readme_example.c" ] &&
+   gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iuapi -Ilib/include \
+	-o "$out/readme_example" "$out/readme_example.c" build/host/libwinsock.a -lpthread; then
+	echo "ok 1 README example builds"
+	echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+else
+	echo "not ok 1 README example builds"
+	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+	status=1
+fi
+
 # The shared library exports the Windows API and nothing else: above all,
 # no getpeername that would interpose on libc's.
 echo "# libwinsock.so exports"
