@@ -102,26 +102,27 @@ long ws_ioctl_startup(struct ws_handle *h, void __user *uarg)
 		res = fault;
 
 	mutex_lock(&h->lock);
-	if (!res) {
-		if (h->startups == INT_MAX) {
-			/* Needs 2^31 startups without cleanup: not tested. */
-			mutex_unlock(&h->lock);
-			return -EOVERFLOW;
-		}
-		/* Lookups read the version without the lock. */
-		if (!h->startups)
-			WRITE_ONCE(h->version, version);
-		WRITE_ONCE(h->startups, h->startups + 1);
+	if (!res && h->startups == INT_MAX) {
+		/* Needs 2^31 startups without cleanup: not tested. */
+		mutex_unlock(&h->lock);
+		return -EOVERFLOW;
 	}
 	req.version = version;
 	req.high_version = WINSOCK_VERSION_HIGH;
-	req.startups = h->startups;
+	req.startups = h->startups + !res;
+	/*
+	 * Answer first, publish after: lookups read the count without the
+	 * lock, so a call that fails to write its answer (the request in
+	 * read-only memory) must never have been visible to them.
+	 */
 	if (copy_to_user(uarg, &req, sizeof(req))) {
-		/* The request is read-only memory: undo, report the request. */
-		if (!res)
-			WRITE_ONCE(h->startups, h->startups - 1);
 		mutex_unlock(&h->lock);
 		return -EFAULT;
+	}
+	if (!res) {
+		if (!h->startups)
+			WRITE_ONCE(h->version, version);
+		WRITE_ONCE(h->startups, req.startups);
 	}
 	mutex_unlock(&h->lock);
 	return res;
@@ -142,15 +143,14 @@ long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg)
 		res = WINSOCK_WSANOTINITIALISED;
 	else if (ws_version_is_1x(h->version) && atomic_read(&h->busy))
 		res = WINSOCK_WSAEINPROGRESS;
-	else
-		WRITE_ONCE(h->startups, h->startups - 1);
-	req.startups = h->startups;
+	req.startups = h->startups - !res;
+	/* As in startup: a call whose answer cannot be written changes nothing. */
 	if (copy_to_user(uarg, &req, sizeof(req))) {
-		if (!res)
-			WRITE_ONCE(h->startups, h->startups + 1);
 		mutex_unlock(&h->lock);
 		return -EFAULT;
 	}
+	if (!res)
+		WRITE_ONCE(h->startups, req.startups);
 	mutex_unlock(&h->lock);
 	return res;
 }
