@@ -7,6 +7,7 @@
 #   make demo       boot the 6.1 guest and show what the module does
 #   make lint       checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
 #   make bench      instructions per lookup of every path, in icount guests
+#   make fuzz       the ioctl fuzzer on every kernel, 300 s each (long)
 #
 # The kernel module alone, the way DKMS and packagers build it:
 #   make -C /lib/modules/$(uname -r)/build M=$PWD
@@ -22,7 +23,8 @@ LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile \
 		 tools/wsaudit.c tools/wsaudit.h
-SELFTESTS := module_test startup_test getpeername_test batch_test infoleak_test audit_test
+SELFTESTS := module_test startup_test getpeername_test batch_test infoleak_test audit_test \
+	     fuzz_test
 # Tests that need libnl, which is installed for the native ABI only.
 SELFTESTS_64_ONLY := module_test audit_test
 AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c
@@ -40,7 +42,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 LIB_SOVERSION := 1
 
 .PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \
-	demo demo-run bench bench-run lint lint-run clean
+	demo demo-run bench bench-run fuzz fuzz-run lint lint-run clean
 all: modules lib tools
 
 setup:
@@ -127,6 +129,16 @@ bench-run: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko $(BUILD)/noaudit/$(r)
 	   $(BUILD)/guest/64/winsock-bench
 	@bash scripts/bench.sh $(BUILD)/guest/64/winsock-bench \
 		$(foreach r,$(KERNELS),$(r):$(BUILD)/$(r)/winsock.ko:$(BUILD)/noaudit/$(r)/winsock.ko)
+
+# --- make fuzz: a long campaign, not part of make check --------------------
+# WINSOCK_FUZZ_SECONDS per kernel (default 300, shared by the 64- and 32-bit
+# fuzzers), WINSOCK_FUZZ_SEED, WINSOCK_FUZZ_ITERATIONS: see scripts/fuzz.sh.
+fuzz: setup
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko) selftests
+	@bash scripts/fuzz.sh $(BUILD)/guest/64/fuzz_test,$(BUILD)/guest/32/fuzz_test@fuzz_test_32 \
+		$(foreach r,$(KERNELS),$(r):$(BUILD)/$(r)/winsock.ko)
 
 # --- make lint ------------------------------------------------------------
 lint: setup
