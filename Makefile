@@ -24,7 +24,7 @@ LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile \
 		 tools/wsaudit.c tools/wsaudit.h
 SELFTESTS := module_test startup_test getpeername_test batch_test infoleak_test audit_test \
-	     fuzz_test
+	     race_test fuzz_test
 # Tests that need libnl, which is installed for the native ABI only.
 SELFTESTS_64_ONLY := module_test audit_test
 AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c
