@@ -27,6 +27,9 @@ SELFTESTS := module_test startup_test getpeername_test batch_test infoleak_test 
 	     race_test fuzz_test
 # Tests that need libnl, which is installed for the native ABI only.
 SELFTESTS_64_ONLY := module_test audit_test
+# Run after every other program, 64-bit only: it unloads and reloads the
+# module and compares memory with a baseline.
+SELFTESTS_LAST := leak_test
 AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c
 BENCH_SRCS := tools/winsock-bench.c tools/wsaudit.c
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
@@ -89,11 +92,12 @@ $(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
 
 $(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/32 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static CC="$(CC) -m32" \
-		WINSOCK_AUDIT_TESTS=
+		WINSOCK_AUDIT_TESTS= WINSOCK_LEAK_TESTS=
 	@touch $@
 
 GUEST_PROGS = $(foreach t,$(SELFTESTS),$(BUILD)/guest/64/$(t)) \
-	      $(foreach t,$(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32)
+	      $(foreach t,$(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32) \
+	      $(foreach t,$(SELFTESTS_LAST),$(BUILD)/guest/64/$(t))
 # Tools the selftests run, on the guest's PATH.
 GUEST_TOOLS = $(BUILD)/guest/64/winsock-audit
 
