@@ -70,6 +70,7 @@
 #include <time.h>
 
 #include "winsock_test.h"
+#include "genl_raw.h"
 #include <winsock/winsock2.h>
 
 /* Rounds of the workload; see workload() for one round. */
@@ -98,36 +99,6 @@ static uint64_t now_ms(void)
 }
 
 /* The module, as module_test.c loads and unloads it. */
-static int module_load(void)
-{
-	const char *ko = getenv("WINSOCK_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static bool module_listed(void)
-{
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "winsock ", 8))
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /*
  * Unload.  A handle whose last reference is dropped by a kernel thread
  * (delayed fput, an SCM_RIGHTS message being collected) is released a
@@ -144,19 +115,6 @@ static int module_unload(void)
 			return rc;
 		usleep(10000);
 	}
-}
-
-static int module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/winsock/refcnt", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
 }
 
 /* What the kernel holds, as far as a process can see it. */
@@ -488,53 +446,6 @@ static bool settled_measure(struct snap *s, const struct snap *ctl_a,
 	}
 }
 
-/*
- * A raw NETLINK_GENERIC client of the audit stream (the same as in
- * race_test.c; no libnl so that the program stays self-contained).
- */
-struct genl {
-	int fd;
-	uint16_t family;
-	uint32_t group;
-};
-
-#define NLA_FOR_EACH(a, head, len)					\
-	for ((a) = (head); (len) >= (int)NLA_HDRLEN &&			\
-	     (a)->nla_len >= NLA_HDRLEN && (a)->nla_len <= (len);	\
-	     (len) -= NLA_ALIGN((a)->nla_len),				\
-	     (a) = (struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
-
-static void *nla_data_of(struct nlattr *a)
-{
-	return (char *)a + NLA_HDRLEN;
-}
-
-static struct nlattr *genl_attrs(struct nlmsghdr *nh, int *len)
-{
-	*len = (int)nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	return (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
-}
-
-static void genl_parse_groups(struct genl *g, struct nlattr *groups)
-{
-	struct nlattr *grp, *a;
-	int len = groups->nla_len - NLA_HDRLEN, glen;
-
-	NLA_FOR_EACH(grp, (struct nlattr *)nla_data_of(groups), len) {
-		const char *name = NULL;
-		uint32_t id = 0;
-
-		glen = grp->nla_len - NLA_HDRLEN;
-		NLA_FOR_EACH(a, (struct nlattr *)nla_data_of(grp), glen) {
-			if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_NAME)
-				name = nla_data_of(a);
-			else if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_ID)
-				memcpy(&id, nla_data_of(a), sizeof(id));
-		}
-		if (name && !strcmp(name, WINSOCK_GENL_MCGRP_EVENTS))
-			g->group = id;
-	}
-}
 
 /* Send a request without attributes; 0 when acknowledged, or -errno. */
 static int genl_request(struct genl *g, uint16_t type, uint8_t cmd,

@@ -18,37 +18,9 @@
 
 #include "winsock_test.h"
 
-static int module_load(void)
-{
-	const char *ko = getenv("WINSOCK_KO");
-	int fd, ret;
-
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 static int module_unload(void)
 {
 	return syscall(SYS_delete_module, "winsock", O_NONBLOCK) ? -errno : 0;
-}
-
-static bool module_listed(void)
-{
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "winsock ", 8))
-			found = true;
-	fclose(f);
-	return found;
 }
 
 FIXTURE(module) {

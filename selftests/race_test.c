@@ -51,6 +51,7 @@
 #include <time.h>
 
 #include "winsock_test.h"
+#include "genl_raw.h"
 #include "internal.h"		/* ws_device_fd: the library's handle */
 
 /* How long each racing phase runs. */
@@ -1521,19 +1522,6 @@ TEST(fork_during_library_startup_cleanup)
  * as a handle is open (module_test: EWOULDBLOCK), also while other threads
  * open and close handles, and the lookups go on with their answers.
  */
-static int module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/winsock/refcnt", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 static void *opener_main(void *arg)
 {
 	struct storm_thread *st = arg;
@@ -1553,21 +1541,6 @@ static void *opener_main(void *arg)
 		st->rounds++;
 	}
 	return NULL;
-}
-
-static int reload_module(void)
-{
-	const char *ko = getenv("WINSOCK_KO");
-	int fd, rc;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return rc;
 }
 
 TEST_F(handles, rmmod_refused_during_lookups)
@@ -1616,7 +1589,7 @@ TEST_F(handles, rmmod_refused_during_lookups)
 	TH_LOG("%d delete_module attempts, %d refused; refcnt %d; lookups %ld + %ld; %ld opens",
 	       attempts, refused, refcnt, t[0].t.lookups, t[1].t.lookups, t[2].rounds);
 	if (unloaded)
-		EXPECT_EQ(0, reload_module());
+		EXPECT_EQ(0, module_load());
 	EXPECT_STREQ("", self->s.v.failure);
 	EXPECT_EQ(0, unloaded);
 	EXPECT_EQ(0, other) TH_LOG("delete_module: %s", strerror(err));
@@ -1631,54 +1604,6 @@ TEST_F(handles, rmmod_refused_during_lookups)
 	close(t[1].dev);
 }
 
-/*
- * The audit stream through a raw NETLINK_GENERIC socket: resolve the
- * family and its "events" group, join, read WINSOCK_CMD_EVENT messages.
- */
-struct genl {
-	int fd;
-	uint16_t family;
-	uint32_t group;
-};
-
-#define NLA_FOR_EACH(a, head, len)					\
-	for ((a) = (head); (len) >= (int)NLA_HDRLEN &&			\
-	     (a)->nla_len >= NLA_HDRLEN && (a)->nla_len <= (len);	\
-	     (len) -= NLA_ALIGN((a)->nla_len),				\
-	     (a) = (struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
-
-static void *nla_data_of(struct nlattr *a)
-{
-	return (char *)a + NLA_HDRLEN;
-}
-
-static struct nlattr *genl_attrs(struct nlmsghdr *nh, int *len)
-{
-	*len = (int)nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	return (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
-}
-
-/* Parse the "events" group out of CTRL_ATTR_MCAST_GROUPS. */
-static void genl_parse_groups(struct genl *g, struct nlattr *groups)
-{
-	struct nlattr *grp, *a;
-	int len = groups->nla_len - NLA_HDRLEN, glen;
-
-	NLA_FOR_EACH(grp, (struct nlattr *)nla_data_of(groups), len) {
-		const char *name = NULL;
-		uint32_t id = 0;
-
-		glen = grp->nla_len - NLA_HDRLEN;
-		NLA_FOR_EACH(a, (struct nlattr *)nla_data_of(grp), glen) {
-			if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_NAME)
-				name = nla_data_of(a);
-			else if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_ID)
-				memcpy(&id, nla_data_of(a), sizeof(id));
-		}
-		if (name && !strcmp(name, WINSOCK_GENL_MCGRP_EVENTS))
-			g->group = id;
-	}
-}
 
 /* Open a socket and resolve the family: 0 or -errno (-ENOENT: no family). */
 static int genl_open(struct genl *g)

@@ -12,9 +12,12 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -205,6 +208,51 @@ static inline int set_provider_down(const char *v)
 	ok = write(fd, v, 1) == 1;
 	close(fd);
 	return ok ? 0 : -1;
+}
+
+/* Load the module from $WINSOCK_KO (the guest sets it): 0 or -errno. */
+static inline int module_load(void)
+{
+	const char *ko = getenv("WINSOCK_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline bool module_listed(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "winsock ", 8))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* The module's reference count: one per open handle; -1 if not loaded. */
+static inline int module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/winsock/refcnt", "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
 }
 
 #endif /* _WINSOCK_TEST_H */
