@@ -85,20 +85,7 @@
 #define PERCPU_FLOOR_KB		64
 #define SLAB_FLOOR_KB		1024
 
-#define SKIPPED_IN_SETUP() do {			\
-	if (_metadata->skip)			\
-		return;				\
-} while (0)
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The module, as module_test.c loads and unloads it. */
 /*
  * Unload.  A handle whose last reference is dropped by a kernel thread
  * (delayed fput, an SCM_RIGHTS message being collected) is released a

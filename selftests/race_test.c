@@ -60,22 +60,6 @@
 #define BATCH		8
 #define NOBODY		65534
 
-/*
- * A SKIP in FIXTURE_SETUP still runs the test body with this harness:
- * every TEST_F starts with this.
- */
-#define SKIPPED_IN_SETUP() do {			\
-	if (_metadata->skip)			\
-		return;				\
-} while (0)
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool device_present(void)
 {

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/winsock.h>
@@ -208,6 +209,23 @@ static inline int set_provider_down(const char *v)
 	ok = write(fd, v, 1) == 1;
 	close(fd);
 	return ok ? 0 : -1;
+}
+
+/*
+ * A SKIP in FIXTURE_SETUP still runs the test body with this harness:
+ * a TEST_F whose setup may skip starts with this.
+ */
+#define SKIPPED_IN_SETUP() do {			\
+	if (_metadata->skip)			\
+		return;				\
+} while (0)
+
+static inline uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Load the module from $WINSOCK_KO (the guest sets it): 0 or -errno. */
