@@ -434,91 +434,6 @@ static bool settled_measure(struct snap *s, const struct snap *ctl_a,
 }
 
 
-/* Send a request without attributes; 0 when acknowledged, or -errno. */
-static int genl_request(struct genl *g, uint16_t type, uint8_t cmd,
-			const char *family_name)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct genlmsghdr gh;
-		char attrs[64];
-	} req;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
-	struct nlmsghdr *nh;
-	struct nlattr *a;
-	static char buf[16384];
-	int len, alen;
-
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_type = type;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.nh.nlmsg_seq = 1;
-	req.gh.cmd = cmd;
-	req.gh.version = 1;
-	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	if (family_name) {
-		a = (struct nlattr *)req.attrs;
-		a->nla_type = CTRL_ATTR_FAMILY_NAME;
-		a->nla_len = NLA_HDRLEN + strlen(family_name) + 1;
-		memcpy(nla_data_of(a), family_name, strlen(family_name) + 1);
-		req.nh.nlmsg_len += NLA_ALIGN(a->nla_len);
-	}
-	if (sendto(g->fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) < 0)
-		return -errno;
-	for (;;) {
-		if (poll(&pfd, 1, 2000) != 1)
-			return -ETIMEDOUT;
-		len = recv(g->fd, buf, sizeof(buf), 0);
-		if (len < 0)
-			return -errno;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_ERROR)
-				return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-			if (nh->nlmsg_type != GENL_ID_CTRL || !family_name)
-				continue;
-			NLA_FOR_EACH(a, genl_attrs(nh, &alen), alen) {
-				if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
-					memcpy(&g->family, nla_data_of(a),
-					       sizeof(g->family));
-				else if ((a->nla_type & NLA_TYPE_MASK) ==
-					 CTRL_ATTR_MCAST_GROUPS)
-					genl_parse_groups(g, a);
-			}
-		}
-	}
-}
-
-static int genl_open(struct genl *g)
-{
-	int err;
-
-	memset(g, 0, sizeof(*g));
-	g->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (g->fd < 0)
-		return -errno;
-	err = genl_request(g, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, WINSOCK_GENL_NAME);
-	if (!err && (!g->family || !g->group))
-		err = -EIO;
-	if (err) {
-		close(g->fd);
-		g->fd = -1;
-	}
-	return err;
-}
-
-static int genl_subscribe(struct genl *g)
-{
-	int one = 1;
-
-	if (setsockopt(g->fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one, sizeof(one)))
-		return -errno;
-	return setsockopt(g->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g->group,
-			  sizeof(g->group)) ? -errno : 0;
-}
-
 /* Read what is queued; the number of events read. */
 static long genl_drain(struct genl *g)
 {
@@ -760,7 +675,8 @@ static int netns_user(int sock, bool pass, int outer)
 
 	if (unshare(CLONE_NEWNET))
 		return 10;
-	if (genl_open(&l) || genl_subscribe(&l) || genl_open(&req))
+	if (genl_open(&l) || genl_membership(&l, NETLINK_ADD_MEMBERSHIP) ||
+	    genl_open(&req))
 		return 11;
 	dev = ws_open_started(0x0202);
 	if (dev < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
@@ -882,8 +798,11 @@ static void workload(struct work *w, int rounds)
 		fds[2] = udp;
 		fds[3] = p[0];
 		fds[4] = closed;
-		if (genl_open(&reader) || genl_subscribe(&reader) ||
-		    genl_open(&full) || genl_subscribe(&full) || genl_open(&req)) {
+		if (genl_open(&reader) ||
+		    genl_membership(&reader, NETLINK_ADD_MEMBERSHIP) ||
+		    genl_open(&full) ||
+		    genl_membership(&full, NETLINK_ADD_MEMBERSHIP) ||
+		    genl_open(&req)) {
 			work_fail(w, 3, "audit listeners");
 			return;
 		}
