@@ -14,29 +14,14 @@
 #endif
 
 /*
- * Who may join a multicast group.  Since 6.8, and in Debian's 6.1 through a
- * stable backport, genetlink checks only the GENL_MCAST_CAP_* group flags:
- * the older GENL_UNS_ADMIN_PERM on a group would there protect nothing.
- * Kernels without the new flags checked GENL_UNS_ADMIN_PERM instead.
+ * hex_asc_upper_hi/lo(): in linux/kernel.h on 6.1; 6.2 moved them to
+ * linux/hex.h, which linux/kernel.h no longer includes on 7.x.  Probe the
+ * header rather than the version: backports move headers too.
  */
-#include <net/genetlink.h>
-#ifdef GENL_MCAST_CAP_NET_ADMIN
-#define WS_MCGRP_NET_ADMIN	GENL_MCAST_CAP_NET_ADMIN
+#if __has_include(<linux/hex.h>)
+#include <linux/hex.h>
 #else
-#define WS_MCGRP_NET_ADMIN	GENL_UNS_ADMIN_PERM
-#endif
-
-/*
- * 6.9 added per-family bind/unbind callbacks: the family hears of a
- * subscription before the socket joins the group.  kmod/Kbuild looks for
- * the callback in the kernel's headers (so that a backport counts too)
- * and defines WS_HAVE_GENL_BIND=1 when it is there.
- */
-#ifdef WS_HAVE_GENL_BIND
-#define WS_GENL_BIND(fn)	.bind = (fn),
-#else
-#define WS_HAVE_GENL_BIND	0
-#define WS_GENL_BIND(fn)
+#include <linux/kernel.h>
 #endif
 
 #endif /* _WINSOCK_COMPAT_H */

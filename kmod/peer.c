@@ -153,6 +153,7 @@ static u32 ws_resolve(struct ws_lookup *l, const struct ws_target *t)
 	if (size < 0)
 		return -size;
 	l->peerlen = size;
+	l->family = l->peer.ss_family;
 	if (!native) {
 		/*
 		 * Zero only what the Windows layout adds past what getname

@@ -53,6 +53,10 @@ static inline bool ws_version_is_1x(u16 version)
  * @result:	0 or the WSA* code returned.
  * @sock:	the socket, held by the caller's fdget; NULL if none.
  * @peerlen:	bytes of @peer the protocol filled, 0 if it was not read.
+ * @family:	the Linux family getname reported in @peer (valid while
+ *		@peerlen is non-zero): the event, the trace and the audit
+ *		record describe the address with it, never with a second
+ *		read of the socket.
  * @size:	bytes of @peer copied out (the layout's size), on success.
  * @peer:	the peer as the protocol reported it; sa_family is the
  *		Windows value when the request asked for Windows' layout.
@@ -65,6 +69,7 @@ struct ws_lookup {
 	u32 result;
 	struct socket *sock;
 	int peerlen;
+	u16 family;
 	int size;
 	struct sockaddr_storage peer;
 };
@@ -84,8 +89,12 @@ struct ws_target {
 	bool entry;
 };
 
-/* Longest text form of a peer: "[IPv6%scope]:port" or a unix path. */
-#define WS_PEER_STR_LEN	112
+/*
+ * Room for the escaped text of a peer: a 108-byte unix name, every byte
+ * escaped as \xNN, after "@".  A multiple of 8: the trace entry has no
+ * padding.
+ */
+#define WS_PEER_STR_LEN	440
 
 void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l);
 

@@ -27,7 +27,7 @@
  * The ABI revision: raised on every incompatible change of the ioctls or
  * of the netlink family (whose version it is).
  */
-#define WINSOCK_ABI_VERSION	1
+#define WINSOCK_ABI_VERSION	2
 
 #define WINSOCK_DEVICE_NAME	"winsock"
 #define WINSOCK_DEVICE_PATH	"/dev/winsock"
@@ -183,46 +183,70 @@ struct winsock_getpeername_batch {
 /*
  * The audit stream: generic netlink family WINSOCK_GENL_NAME.
  *
- * Every lookup made through WINSOCK_IOC_GETPEERNAME is counted, and, while
- * a listener is subscribed to the WINSOCK_GENL_MCGRP_EVENTS group, sent to
- * it as one WINSOCK_CMD_EVENT message in the network namespace of the
- * socket (of the caller when the descriptor is not a socket).
+ * Subscribing.  An auditor sends WINSOCK_CMD_SUBSCRIBE on a generic
+ * netlink socket; from then on the kernel sends every lookup it may see to
+ * that socket's port, as one WINSOCK_CMD_EVENT message per lookup (several
+ * messages may share one datagram).  The subscription ends with
+ * WINSOCK_CMD_UNSUBSCRIBE or when the socket is closed.  There is no
+ * multicast group: the module tracks its subscribers itself.
  *
- * Privilege: subscribing, WINSOCK_CMD_GET_STATS and WINSOCK_CMD_RESET_STATS
- * all need CAP_NET_ADMIN in the user namespace owning the network
- * namespace; anyone else gets EPERM and receives nothing.
+ * What a subscriber sees.  A subscriber of the initial network namespace
+ * sees every lookup on the machine, whatever namespace the socket or the
+ * caller is in.  A subscriber of another network namespace sees only the
+ * lookups made by callers inside that namespace.  Identities are as seen
+ * by the subscriber: pid/tid in its PID namespace (0 if the caller is not
+ * visible there), uid/gid in its user namespace (the overflow id if
+ * unmapped).  Counters (WINSOCK_CMD_GET_STATS) follow the same rule.
  *
- * Sequence: each namespace numbers its events 1, 2, 3...  An event that
- * could not be built, or that overflowed the receive buffer of a listener,
- * still consumes its number, so a listener learns exactly how many it
- * missed from the gap.  Such an event is counted once in
- * WINSOCK_A_STATS_EVENTS_DROPPED; netlink tells the sender about a full
- * buffer only for listeners that set the NETLINK_BROADCAST_ERROR socket
- * option, so listeners should set it (winsock-audit does).
+ * Delivery.  Events go to each subscriber in order, numbered 1, 2, 3...
+ * per subscriber (WINSOCK_A_SEQ).  The kernel queues up to the module
+ * parameter "backlog" events per subscriber; when the queue is full, the
+ * looking-up task waits (killable) up to "backlog_wait_ms" for room.  Only
+ * when that wait runs out is the event dropped: it still consumes its
+ * number, so the subscriber sees the loss as a gap, and it is counted for
+ * the subscriber and its namespace.  After such a timeout the subscriber
+ * is "stalled": lookups drop its events without waiting until it reads
+ * again.  A WINSOCK_SUB_BEST_EFFORT subscriber never makes a lookup wait:
+ * a full queue drops at once (counted, and a gap).
+ *
+ * Privilege: WINSOCK_CMD_SUBSCRIBE, WINSOCK_CMD_GET_STATS and
+ * WINSOCK_CMD_RESET_STATS need CAP_NET_ADMIN in the user namespace owning
+ * the network namespace; anyone else gets EPERM.
  */
 #define WINSOCK_GENL_NAME		"winsock"
 #define WINSOCK_GENL_VERSION		WINSOCK_ABI_VERSION
-#define WINSOCK_GENL_MCGRP_EVENTS	"events"
+
+/* The most subscribers one network namespace may have. */
+#define WINSOCK_SUBSCRIBERS_MAX		16
+
+/* WINSOCK_A_SUB_FLAGS of WINSOCK_CMD_SUBSCRIBE. */
+/* Never make a lookup wait for this subscriber: drop (and count) instead. */
+#define WINSOCK_SUB_BEST_EFFORT		0x00000001U
+#define WINSOCK_SUB_FLAGS		(WINSOCK_SUB_BEST_EFFORT)
 
 enum winsock_genl_cmd {
 	WINSOCK_CMD_UNSPEC,
-	WINSOCK_CMD_EVENT,		/* multicast: one lookup */
+	WINSOCK_CMD_EVENT,		/* kernel to subscriber: one lookup */
 	WINSOCK_CMD_GET_STATS,		/* do: the namespace's counters */
 	WINSOCK_CMD_RESET_STATS,	/* do: zero them */
+	WINSOCK_CMD_SUBSCRIBE,		/* do: [WINSOCK_A_SUB_FLAGS]; EEXIST if
+					 * this port is subscribed already,
+					 * ENOSPC past WINSOCK_SUBSCRIBERS_MAX
+					 */
+	WINSOCK_CMD_UNSUBSCRIBE,	/* do: ENOENT if not subscribed */
 	__WINSOCK_CMD_MAX,
 };
 
 #define WINSOCK_CMD_MAX (__WINSOCK_CMD_MAX - 1)
 
 /*
- * Attributes.  Requests carry none.  Identity is reported as the kernel
- * audit subsystem does: pid/tid in the initial PID namespace, uid/gid in
- * the initial user namespace.
+ * Attributes.  Only WINSOCK_CMD_SUBSCRIBE takes one (WINSOCK_A_SUB_FLAGS);
+ * the others carry none and unknown attributes are refused.
  */
 enum winsock_genl_attr {
 	WINSOCK_A_UNSPEC,
 	WINSOCK_A_PAD,
-	WINSOCK_A_SEQ,			/* u64: event number in the namespace */
+	WINSOCK_A_SEQ,			/* u64: event number, per subscriber */
 	WINSOCK_A_TIMESTAMP,		/* u64: CLOCK_REALTIME, ns */
 	WINSOCK_A_PID,			/* u32: thread group id */
 	WINSOCK_A_TID,			/* u32: thread id */
@@ -237,14 +261,28 @@ enum winsock_genl_attr {
 	WINSOCK_A_PEER,			/* binary: native sockaddr, when read */
 	WINSOCK_A_VERSION,		/* u32: negotiated version, 0 if none */
 	WINSOCK_A_FLAGS,		/* u32: WINSOCK_GPN_* of the request */
-	WINSOCK_A_NETNS_COOKIE,		/* u64: as SO_NETNS_COOKIE */
-	WINSOCK_A_NETNS_INO,		/* u32: inode of /proc/PID/ns/net */
+	WINSOCK_A_NETNS_COOKIE,		/* u64: the socket's namespace, as
+					 * SO_NETNS_COOKIE; sockets only */
+	WINSOCK_A_NETNS_INO,		/* u32: its /proc/PID/ns/net inode */
+	WINSOCK_A_CALLER_NETNS_COOKIE,	/* u64: the caller's namespace */
+	WINSOCK_A_CALLER_NETNS_INO,	/* u32 */
 	WINSOCK_A_STATS_LOOKUPS,	/* u64: lookups, all results */
 	WINSOCK_A_STATS_RESULT,		/* nest, one per result code: */
 					/*   WINSOCK_A_RESULT and */
 	WINSOCK_A_STATS_COUNT,		/*   u64: lookups with that result */
-	WINSOCK_A_STATS_EVENTS_SENT,	/* u64 */
-	WINSOCK_A_STATS_EVENTS_DROPPED,	/* u64 */
+	WINSOCK_A_STATS_EVENTS_SENT,	/* u64: delivered to this namespace's
+					 * subscribers */
+	WINSOCK_A_STATS_EVENTS_DROPPED,	/* u64: dropped for them */
+	WINSOCK_A_STATS_AUDIT_SUPPRESSED, /* u64: kernel audit records left
+					   * out by "audit_rate"; initial
+					   * namespace only */
+	WINSOCK_A_STATS_SUBSCRIBER,	/* nest, one per subscriber: */
+	WINSOCK_A_SUB_PORTID,		/*   u32: its netlink port */
+	WINSOCK_A_SUB_FLAGS,		/*   u32: WINSOCK_SUB_* */
+	WINSOCK_A_SUB_QUEUED,		/*   u32: events waiting in the kernel */
+	WINSOCK_A_SUB_SENT,		/*   u64: events delivered */
+	WINSOCK_A_SUB_DROPPED,		/*   u64: events dropped (gaps) */
+					/*   and WINSOCK_A_SEQ: the last number */
 	__WINSOCK_A_MAX,
 };
 

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the audit stream: the per-namespace state
+ * (audit.c), its subscribers and their delivery (subscriber.c), the
+ * event format (event.c), the generic netlink family (netlink.c) and the
+ * kernel audit records (record.c).
+ */
+#ifndef _WINSOCK_AUDIT_H
+#define _WINSOCK_AUDIT_H
+
+#include <linux/jump_label.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <net/genetlink.h>
+
+#include "winsock.h"
+
+struct net;
+struct pid_namespace;
+struct task_struct;
+struct user_namespace;
+
+/* Counters, one per result code, then the fate of the events. */
+enum ws_stat {
+	WS_STAT_OK,
+	WS_STAT_NOTINITIALISED,
+	WS_STAT_INPROGRESS,
+	WS_STAT_NOTSOCK,
+	WS_STAT_NETDOWN,
+	WS_STAT_NOTCONN,
+	WS_STAT_FAULT,
+	WS_STAT_RESULTS,	/* the counters above are lookups */
+	WS_STAT_SENT = WS_STAT_RESULTS,
+	WS_STAT_DROPPED,
+	WS_NSTATS,
+};
+
+struct ws_stats {
+	u64 n[WS_NSTATS];
+};
+
+/*
+ * struct ws_net - the audit state of one network namespace.
+ * @stats:	per-CPU counters, only ever incremented: lookups made from
+ *		inside the namespace (every lookup, for the initial one) and
+ *		the fate of the events sent to its subscribers.
+ * @base:	their sums at the last reset; readers subtract it, so a
+ *		reset never writes another CPU's counters.
+ * @subs:	the subscribers, an RCU list written under @subs_lock.
+ * @nsubs:	their number, read locklessly by lookups: the one test a
+ *		lookup makes when nobody here subscribed.
+ */
+struct ws_net {
+	struct ws_stats __percpu *stats;
+	u64 base[WS_NSTATS];
+	struct mutex base_lock;	/* serialises resets and reads of @base */
+	struct mutex subs_lock;	/* serialises changes to @subs */
+	struct list_head subs;
+	unsigned int nsubs;
+};
+
+/*
+ * struct ws_sub - one subscriber: a netlink port that asked for events.
+ * @node:	in ws_net.subs.
+ * @ref:	held by the list and by each lookup posting to it.
+ * @wn, @net:	its namespace (@net referenced: its genl socket sends).
+ * @portid:	the port events are unicast to.
+ * @flags:	WINSOCK_SUB_*.
+ * @pidns, @userns: how the subscriber sees tasks and ids (referenced).
+ * @lock:	protects everything below it.
+ * @queue:	events waiting for the delivery thread, at most "backlog".
+ * @seq:	the last event number handed out (delivered or dropped).
+ * @sent, @dropped: events delivered, and dropped (gaps in @seq).
+ * @stalled:	a lookup waited for room in vain: no lookup waits for this
+ *		subscriber again until its delivery makes progress.
+ * @dead:	unsubscribed: nothing is queued or waited for any more.
+ * @room:	lookups waiting for room in @queue.
+ * @work:	the delivery thread waiting for events.
+ * @thread:	the delivery thread (referenced).
+ */
+struct ws_sub {
+	struct list_head node;
+	refcount_t ref;
+	struct rcu_head rcu;
+	struct ws_net *wn;
+	struct net *net;
+	u32 portid;
+	u32 flags;
+	struct pid_namespace *pidns;
+	struct user_namespace *userns;
+	spinlock_t lock;		/* protects the fields below */
+	struct sk_buff_head queue;
+	u64 seq;
+	u64 sent;
+	u64 dropped;
+	bool stalled;
+	bool dead;
+	wait_queue_head_t room;
+	wait_queue_head_t work;
+	struct task_struct *thread;
+};
+
+extern struct genl_family ws_genl_family;
+extern unsigned int ws_net_id;
+extern struct ws_net *ws_init_wn;
+DECLARE_STATIC_KEY_FALSE(ws_subscribed);
+
+/* audit.c */
+struct ws_net *ws_net_of(struct net *net);
+void ws_stats_read(struct ws_net *wn, u64 *v);
+
+/* subscriber.c */
+int ws_subscribe(struct net *net, u32 portid, u32 flags);
+int ws_unsubscribe(struct net *net, u32 portid);
+void ws_unsubscribe_all(struct ws_net *wn);
+void ws_deliver(const struct ws_lookup *l, struct net *caller,
+		struct ws_net *cwn);
+
+/* event.c */
+struct sk_buff *ws_event_new(const struct ws_lookup *l,
+			     const struct net *caller,
+			     const struct ws_sub *sub, struct nlattr **seq);
+u16 ws_lookup_family(const struct ws_lookup *l);
+
+/*
+ * The longest unescaped peer text: "@" and a 108-byte abstract unix name,
+ * or "[IPv6%scope]:port".
+ */
+#define WS_PEER_RAW_LEN	112
+size_t ws_peer_raw(char *buf, size_t size, const struct ws_lookup *l);
+
+/* netlink.c */
+int ws_netlink_init(void);
+void ws_netlink_exit(void);
+
+/* record.c */
+void ws_audit_record(const struct ws_lookup *l, const struct net *caller);
+u64 ws_audit_suppressed(void);
+
+#endif /* _WINSOCK_AUDIT_H */

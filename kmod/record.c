@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel audit records of lookups (the "audit" parameter), written so that
+ * they cannot hurt the system they audit.
+ *
+ * The audit log is shared by everyone and its failure mode may be "panic"
+ * (auditctl -f 2): a record source must neither flood it nor outrun
+ * kauditd.  So records are allocated with GFP_KERNEL, which makes the
+ * looking-up task wait for the audit backlog like any audited syscall, and
+ * they are rate-limited machine-wide ("audit_rate" per second); a record
+ * left out is counted, reported in the next one (suppressed=N) and in the
+ * initial namespace's counters.  The reliable record of every lookup is
+ * the audit stream's subscription, not this log.
+ */
+#include <linux/audit.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>	/* hex_asc_upper_*(), in linux/hex.h since 6.2 */
+#include <linux/moduleparam.h>
+#include <linux/spinlock.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "audit.h"
+
+/*
+ * Off by default: one record per lookup is a lot for the system's log.
+ * Root turns it on at run time.
+ */
+bool ws_audit_records;
+module_param_named(audit, ws_audit_records, bool, 0644);
+MODULE_PARM_DESC(audit,
+		 "Also log lookups through the kernel audit subsystem (rate-limited)");
+
+static unsigned int ws_audit_rate = 100;
+module_param_named(audit_rate, ws_audit_rate, uint, 0644);
+MODULE_PARM_DESC(audit_rate,
+		 "Most kernel audit records per second, machine-wide (default 100)");
+
+/* A one-second window: at most audit_rate records in it. */
+static DEFINE_SPINLOCK(ws_rate_lock);
+static unsigned long ws_rate_end;
+static unsigned int ws_rate_used;
+static u64 ws_suppressed_total;
+static u64 ws_suppressed_pending;	/* not yet reported in a record */
+
+/* Whether a record may be written now; *@suppressed: left out before it. */
+static bool ws_rate_allow(u64 *suppressed)
+{
+	bool ok;
+
+	spin_lock(&ws_rate_lock);
+	if (time_after_eq(jiffies, ws_rate_end)) {
+		ws_rate_end = jiffies + HZ;
+		ws_rate_used = 0;
+	}
+	ok = ws_rate_used < READ_ONCE(ws_audit_rate);
+	if (ok) {
+		ws_rate_used++;
+		*suppressed = ws_suppressed_pending;
+		ws_suppressed_pending = 0;
+	} else {
+		ws_suppressed_total++;
+		ws_suppressed_pending++;
+	}
+	spin_unlock(&ws_rate_lock);
+	return ok;
+}
+
+u64 ws_audit_suppressed(void)
+{
+	u64 n;
+
+	spin_lock(&ws_rate_lock);
+	n = ws_suppressed_total;
+	spin_unlock(&ws_rate_lock);
+	return n;
+}
+
+/*
+ * The audit subsystem's rule for strings a user chose: "quoted" when no
+ * byte could end the field, else hex without quotes, which auparse
+ * decodes.  audit_log_n_untrustedstring() is not exported to modules.
+ */
+static void ws_log_untrusted(struct audit_buffer *ab, const char *s,
+			     size_t len)
+{
+	char hex[2 * WS_PEER_RAW_LEN + 1];
+	size_t i;
+
+	len = min(len, sizeof(hex) / 2);
+	for (i = 0; i < len; i++)
+		if (s[i] == '"' || (u8)s[i] < 0x21 || (u8)s[i] > 0x7e)
+			break;
+	if (i == len) {
+		audit_log_format(ab, "\"%.*s\"", (int)len, s);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		hex[2 * i] = hex_asc_upper_hi(s[i]);
+		hex[2 * i + 1] = hex_asc_upper_lo(s[i]);
+	}
+	hex[2 * len] = '\0';
+	audit_log_format(ab, "%s", hex);
+}
+
+void ws_audit_record(const struct ws_lookup *l, const struct net *caller)
+{
+	struct sock *sk = l->sock ? l->sock->sk : NULL;
+	char peer[WS_PEER_RAW_LEN];
+	struct audit_buffer *ab;
+	u64 suppressed = 0;
+	size_t len;
+
+	if (!ws_rate_allow(&suppressed))
+		return;
+	ab = audit_log_start(audit_context(), GFP_KERNEL, AUDIT_KERNEL_OTHER);
+	if (!ab)
+		return;
+	/* res as every audit record has it: 1 success, 0 failure. */
+	audit_log_format(ab, "op=winsock_getpeername res=%d wsa=%u",
+			 !l->result, l->result);
+	audit_log_format(ab, " socket=%llu version=0x%04x caller_netns=%u",
+			 l->socket, l->version, caller->ns.inum);
+	if (sk)
+		audit_log_format(ab, " netns=%u family=%u type=%u protocol=%u",
+				 sock_net(sk)->ns.inum, ws_lookup_family(l),
+				 l->sock->type, sk->sk_protocol);
+	len = ws_peer_raw(peer, sizeof(peer), l);
+	if (len) {
+		audit_log_format(ab, " peer=");
+		ws_log_untrusted(ab, peer, len);
+	}
+	if (suppressed)
+		audit_log_format(ab, " suppressed=%llu", suppressed);
+	audit_log_task_info(ab);
+	audit_log_end(ab);
+}
