@@ -13,6 +13,11 @@
  *
  * Nobody subscribed costs two per-CPU increments and a static branch:
  * nothing is allocated, formatted or locked.
+ *
+ * Where the rest is: subscribing (WINSOCK_CMD_SUBSCRIBE) and the counters'
+ * commands in netlink.c, delivery in subscriber.c, the event's attributes
+ * in event.c, the kernel audit records and their audit_rate limit in
+ * record.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
