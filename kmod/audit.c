@@ -11,8 +11,8 @@
  * the "audit" parameter is set, a kernel audit record (record.c) report
  * the same lookup.
  *
- * Nobody subscribed costs two per-CPU increments and a static branch:
- * nothing is allocated, formatted or locked.
+ * Nobody subscribed costs two per-CPU increments and a static branch
+ * (audit.h, inline): nothing is allocated, formatted or locked.
  *
  * Where the rest is: subscribing (WINSOCK_CMD_SUBSCRIBE) and the counters'
  * commands in netlink.c, delivery in subscriber.c, the event's attributes
@@ -44,7 +44,31 @@ static_assert(sizeof(struct trace_event_raw_getpeername) ==
 unsigned int ws_net_id __read_mostly;
 struct ws_net *ws_init_wn __read_mostly;
 
-static enum ws_stat ws_result_stat(u32 result)
+DEFINE_STATIC_KEY_FALSE(ws_audit_report_key);
+
+void ws_audit_report_get(void)
+{
+	static_branch_inc(&ws_audit_report_key);
+}
+
+void ws_audit_report_put(void)
+{
+	static_branch_dec(&ws_audit_report_key);
+}
+
+/* The tracepoint holds the key while anyone traces it. */
+int ws_trace_reg(void)
+{
+	ws_audit_report_get();
+	return 0;
+}
+
+void ws_trace_unreg(void)
+{
+	ws_audit_report_put();
+}
+
+enum ws_stat ws_result_stat(u32 result)
 {
 	switch (result) {
 	case 0:
@@ -65,11 +89,6 @@ static enum ws_stat ws_result_stat(u32 result)
 	}
 }
 
-struct ws_net *ws_net_of(struct net *net)
-{
-	return net_generic(net, ws_net_id);
-}
-
 void ws_audit_open(struct ws_handle *h)
 {
 	h->net = get_net(current->nsproxy->net_ns);
@@ -81,25 +100,14 @@ void ws_audit_release(struct ws_handle *h)
 	put_net(h->net);
 }
 
-void ws_audit_lookup(const struct ws_lookup *l)
+/* Anything beyond the counters: subscribers, the trace, audit records. */
+void ws_audit_report(const struct ws_lookup *l, struct net *caller,
+		     struct ws_net *cwn)
 {
-	struct net *caller = current->nsproxy->net_ns;
-	enum ws_stat stat = ws_result_stat(l->result);
-	struct ws_net *cwn;
-
-	/* The handle's namespace is pinned: its state is known. */
-	if (likely(caller == l->h->net))
-		cwn = l->h->wn;
-	else
-		cwn = ws_net_of(caller);
-	this_cpu_inc(cwn->stats->n[stat]);
-	if (cwn != ws_init_wn)
-		this_cpu_inc(ws_init_wn->stats->n[stat]);
-	if (static_branch_unlikely(&ws_subscribed))
-		ws_deliver(l, caller, cwn);
+	ws_deliver(l, caller, cwn);
 	trace_getpeername(l, caller);
 	/* Like every audit source: silent while audit is disabled. */
-	if (unlikely(READ_ONCE(ws_audit_records)) && audit_enabled)
+	if (READ_ONCE(ws_audit_records) && audit_enabled)
 		ws_audit_record(l, caller);
 }
 
@@ -172,4 +180,5 @@ void ws_audit_exit(void)
 	/* No new subscriber after this; then end the ones there are. */
 	ws_netlink_exit();
 	unregister_pernet_subsys(&ws_net_ops);
+	ws_audit_records_exit();
 }

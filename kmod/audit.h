@@ -9,6 +9,9 @@
 #define _WINSOCK_AUDIT_H
 
 #include <linux/jump_label.h>
+#include <linux/nsproxy.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -17,11 +20,14 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 
 #include "winsock.h"
 
 struct net;
 struct pid_namespace;
+struct sock;
 struct task_struct;
 struct user_namespace;
 
@@ -69,6 +75,7 @@ struct ws_net {
  * @node:	in ws_net.subs.
  * @ref:	held by the list and by each lookup posting to it.
  * @wn, @net:	its namespace (@net referenced: its genl socket sends).
+ * @sk:		the subscriber's socket (referenced).
  * @portid:	the port events are unicast to.
  * @flags:	WINSOCK_SUB_*.
  * @pidns, @userns: how the subscriber sees tasks and ids (referenced).
@@ -89,6 +96,7 @@ struct ws_sub {
 	struct rcu_head rcu;
 	struct ws_net *wn;
 	struct net *net;
+	struct sock *sk;
 	u32 portid;
 	u32 flags;
 	struct pid_namespace *pidns;
@@ -108,14 +116,58 @@ struct ws_sub {
 extern struct genl_family ws_genl_family;
 extern unsigned int ws_net_id;
 extern struct ws_net *ws_init_wn;
-DECLARE_STATIC_KEY_FALSE(ws_subscribed);
+
+/*
+ * On while anything beyond the counters wants lookups: a subscriber in any
+ * namespace, the tracepoint, or kernel audit records.  A reference count:
+ * each of them holds it once (ws_audit_report_get()/_put()).
+ */
+DECLARE_STATIC_KEY_FALSE(ws_audit_report_key);
 
 /* audit.c */
-struct ws_net *ws_net_of(struct net *net);
+void ws_audit_report_get(void);
+void ws_audit_report_put(void);
+int ws_trace_reg(void);
+void ws_trace_unreg(void);
+void ws_audit_report(const struct ws_lookup *l, struct net *caller,
+		     struct ws_net *cwn);
+enum ws_stat ws_result_stat(u32 result);
 void ws_stats_read(struct ws_net *wn, u64 *v);
 
+static inline struct ws_net *ws_net_of(struct net *net)
+{
+	return net_generic(net, ws_net_id);
+}
+
+#ifndef WINSOCK_NO_AUDIT
+/*
+ * Every lookup passes here, so the common case is inline: count it in the
+ * caller's namespace and the host's, and leave unless anything else wants
+ * it.  The handle pins its opener's namespace, which is nearly always the
+ * caller's: no net_generic() then.
+ */
+static __always_inline void ws_audit_lookup(const struct ws_lookup *l)
+{
+	struct net *caller = current->nsproxy->net_ns;
+	enum ws_stat stat = WS_STAT_OK;
+	struct ws_net *cwn;
+
+	if (unlikely(l->result))
+		stat = ws_result_stat(l->result);
+	if (likely(caller == l->h->net))
+		cwn = l->h->wn;
+	else
+		cwn = ws_net_of(caller);
+	this_cpu_inc(cwn->stats->n[stat]);
+	if (cwn != ws_init_wn)
+		this_cpu_inc(ws_init_wn->stats->n[stat]);
+	if (static_branch_unlikely(&ws_audit_report_key))
+		ws_audit_report(l, caller, cwn);
+}
+#endif /* WINSOCK_NO_AUDIT: winsock.h has the empty hook */
+
 /* subscriber.c */
-int ws_subscribe(struct net *net, u32 portid, u32 flags);
+int ws_subscribe(struct net *net, struct sock *sk, u32 portid, u32 flags);
 int ws_unsubscribe(struct net *net, u32 portid);
 void ws_unsubscribe_all(struct ws_net *wn);
 void ws_deliver(const struct ws_lookup *l, struct net *caller,
@@ -141,5 +193,6 @@ void ws_netlink_exit(void);
 /* record.c */
 void ws_audit_record(const struct ws_lookup *l, const struct net *caller);
 u64 ws_audit_suppressed(void);
+void ws_audit_records_exit(void);
 
 #endif /* _WINSOCK_AUDIT_H */

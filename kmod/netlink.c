@@ -134,7 +134,8 @@ static int ws_nl_subscribe(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[WINSOCK_A_SUB_FLAGS])
 		flags = nla_get_u32(info->attrs[WINSOCK_A_SUB_FLAGS]);
-	return ws_subscribe(genl_info_net(info), info->snd_portid, flags);
+	return ws_subscribe(genl_info_net(info), NETLINK_CB(skb).sk,
+			    info->snd_portid, flags);
 }
 
 static int ws_nl_unsubscribe(struct sk_buff *skb, struct genl_info *info)

@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "compat.h"
+#include "audit.h"
 #include "winsock.h"
 
 /*

@@ -16,6 +16,7 @@
 #include <linux/jiffies.h>
 #include <linux/kernel.h>	/* hex_asc_upper_*(), in linux/hex.h since 6.2 */
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -27,9 +28,46 @@
  * Root turns it on at run time.
  */
 bool ws_audit_records;
-module_param_named(audit, ws_audit_records, bool, 0644);
+static DEFINE_MUTEX(ws_audit_param_lock);
+
+/* While on, the parameter holds ws_audit_report_key. */
+static int ws_audit_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool was, on;
+	int err;
+
+	err = kstrtobool(val, &on);
+	if (err)
+		return err;
+	mutex_lock(&ws_audit_param_lock);
+	was = ws_audit_records;
+	WRITE_ONCE(ws_audit_records, on);
+	if (on && !was)
+		ws_audit_report_get();
+	else if (!on && was)
+		ws_audit_report_put();
+	mutex_unlock(&ws_audit_param_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops ws_audit_param_ops = {
+	.set	= ws_audit_param_set,
+	.get	= param_get_bool,
+};
+
+module_param_cb(audit, &ws_audit_param_ops, &ws_audit_records, 0644);
 MODULE_PARM_DESC(audit,
 		 "Also log lookups through the kernel audit subsystem (rate-limited)");
+
+/* At unload: the key is the module's own, but keep the count balanced. */
+void ws_audit_records_exit(void)
+{
+	mutex_lock(&ws_audit_param_lock);
+	if (ws_audit_records)
+		ws_audit_report_put();
+	ws_audit_records = false;
+	mutex_unlock(&ws_audit_param_lock);
+}
 
 static unsigned int ws_audit_rate = 100;
 module_param_named(audit_rate, ws_audit_rate, uint, 0644);

@@ -39,9 +39,6 @@ module_param_named(backlog_wait_ms, ws_backlog_wait_ms, uint, 0644);
 MODULE_PARM_DESC(backlog_wait_ms,
 		 "How long a lookup waits for room in a full backlog, in ms (default 1000)");
 
-/* On while anyone, in any namespace, is subscribed. */
-DEFINE_STATIC_KEY_FALSE(ws_subscribed);
-
 /* One datagram: up to this many bytes of events. */
 #define WS_BATCH_BYTES	SKB_WITH_OVERHEAD(16 * 1024)
 
@@ -58,6 +55,7 @@ static void ws_sub_put(struct ws_sub *sub)
 	put_user_ns(sub->userns);
 	put_pid_ns(sub->pidns);
 	put_net(sub->net);
+	sock_put(sub->sk);
 	put_task_struct(sub->thread);
 	call_rcu(&sub->rcu, ws_sub_free_rcu);
 }
@@ -226,6 +224,15 @@ static void ws_sub_send(struct ws_sub *sub, struct sk_buff *skb,
 	bool lost = false;
 	int err;
 
+	/*
+	 * The port is freed before NETLINK_URELEASE ends the subscription:
+	 * never hand a closed subscriber's events to a socket that bound the
+	 * same port meanwhile.
+	 */
+	if (sock_flag(sub->sk, SOCK_DEAD)) {
+		kfree_skb(skb);
+		return;
+	}
 	/* Blocks while the reader's receive buffer is full, like kauditd. */
 	err = netlink_unicast(sub->net->genl_sock, skb, sub->portid, 0);
 	spin_lock(&sub->lock);
@@ -285,8 +292,11 @@ static struct ws_sub *ws_sub_find(struct ws_net *wn, u32 portid)
 	return NULL;
 }
 
-/* Called from the subscriber's own SUBSCRIBE request: current is it. */
-int ws_subscribe(struct net *net, u32 portid, u32 flags)
+/*
+ * Called from the subscriber's own SUBSCRIBE request: current is it, @sk
+ * its socket.
+ */
+int ws_subscribe(struct net *net, struct sock *sk, u32 portid, u32 flags)
 {
 	struct ws_net *wn = ws_net_of(net);
 	struct task_struct *t;
@@ -323,11 +333,13 @@ int ws_subscribe(struct net *net, u32 portid, u32 flags)
 	}
 	sub->thread = get_task_struct(t);
 	sub->net = get_net(net);
+	sock_hold(sk);
+	sub->sk = sk;
 	sub->pidns = get_pid_ns(task_active_pid_ns(current));
 	sub->userns = get_user_ns(current_user_ns());
 	list_add_tail_rcu(&sub->node, &wn->subs);
 	WRITE_ONCE(wn->nsubs, wn->nsubs + 1);
-	static_branch_inc(&ws_subscribed);
+	ws_audit_report_get();
 	wake_up_process(t);
 out:
 	mutex_unlock(&wn->subs_lock);
@@ -346,7 +358,7 @@ static void ws_sub_end(struct ws_net *wn, struct ws_sub *sub)
 	wake_up_all(&sub->work);
 	send_sig(SIGKILL, sub->thread, 1);
 	kthread_stop(sub->thread);
-	static_branch_dec(&ws_subscribed);
+	ws_audit_report_put();
 	ws_sub_put(sub);
 }
 
