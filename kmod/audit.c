@@ -11,7 +11,7 @@
  * the "audit" parameter is set, a kernel audit record (record.c) report
  * the same lookup.
  *
- * Nobody subscribed costs two per-CPU increments and a static branch
+ * Nobody subscribed costs two per-CPU increments and two static branches
  * (audit.h, inline): nothing is allocated, formatted or locked.
  *
  * Where the rest is: subscribing (WINSOCK_CMD_SUBSCRIBE) and the counters'
@@ -44,6 +44,7 @@ static_assert(sizeof(struct trace_event_raw_getpeername) ==
 unsigned int ws_net_id __read_mostly;
 struct ws_net *ws_init_wn __read_mostly;
 
+DEFINE_STATIC_KEY_FALSE(ws_subscribed_key);
 DEFINE_STATIC_KEY_FALSE(ws_audit_report_key);
 
 void ws_audit_report_get(void)
@@ -100,11 +101,9 @@ void ws_audit_release(struct ws_handle *h)
 	put_net(h->net);
 }
 
-/* Anything beyond the counters: subscribers, the trace, audit records. */
-void ws_audit_report(const struct ws_lookup *l, struct net *caller,
-		     struct ws_net *cwn)
+/* The trace and the audit record, while either is on. */
+void ws_audit_report(const struct ws_lookup *l, struct net *caller)
 {
-	ws_deliver(l, caller, cwn);
 	trace_getpeername(l, caller);
 	/* Like every audit source: silent while audit is disabled. */
 	if (READ_ONCE(ws_audit_records) && audit_enabled)

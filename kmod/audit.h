@@ -118,10 +118,11 @@ extern unsigned int ws_net_id;
 extern struct ws_net *ws_init_wn;
 
 /*
- * On while anything beyond the counters wants lookups: a subscriber in any
- * namespace, the tracepoint, or kernel audit records.  A reference count:
- * each of them holds it once (ws_audit_report_get()/_put()).
+ * Static keys, reference counts: ws_subscribed_key is held by every
+ * subscriber in any namespace; ws_audit_report_key by the tracepoint
+ * while it is traced and by the "audit" parameter while set.
  */
+DECLARE_STATIC_KEY_FALSE(ws_subscribed_key);
 DECLARE_STATIC_KEY_FALSE(ws_audit_report_key);
 
 /* audit.c */
@@ -129,8 +130,7 @@ void ws_audit_report_get(void);
 void ws_audit_report_put(void);
 int ws_trace_reg(void);
 void ws_trace_unreg(void);
-void ws_audit_report(const struct ws_lookup *l, struct net *caller,
-		     struct ws_net *cwn);
+void ws_audit_report(const struct ws_lookup *l, struct net *caller);
 enum ws_stat ws_result_stat(u32 result);
 void ws_stats_read(struct ws_net *wn, u64 *v);
 
@@ -138,33 +138,6 @@ static inline struct ws_net *ws_net_of(struct net *net)
 {
 	return net_generic(net, ws_net_id);
 }
-
-#ifndef WINSOCK_NO_AUDIT
-/*
- * Every lookup passes here, so the common case is inline: count it in the
- * caller's namespace and the host's, and leave unless anything else wants
- * it.  The handle pins its opener's namespace, which is nearly always the
- * caller's: no net_generic() then.
- */
-static __always_inline void ws_audit_lookup(const struct ws_lookup *l)
-{
-	struct net *caller = current->nsproxy->net_ns;
-	enum ws_stat stat = WS_STAT_OK;
-	struct ws_net *cwn;
-
-	if (unlikely(l->result))
-		stat = ws_result_stat(l->result);
-	if (likely(caller == l->h->net))
-		cwn = l->h->wn;
-	else
-		cwn = ws_net_of(caller);
-	this_cpu_inc(cwn->stats->n[stat]);
-	if (cwn != ws_init_wn)
-		this_cpu_inc(ws_init_wn->stats->n[stat]);
-	if (static_branch_unlikely(&ws_audit_report_key))
-		ws_audit_report(l, caller, cwn);
-}
-#endif /* WINSOCK_NO_AUDIT: winsock.h has the empty hook */
 
 /* subscriber.c */
 int ws_subscribe(struct net *net, struct sock *sk, u32 portid, u32 flags);
@@ -194,5 +167,36 @@ void ws_netlink_exit(void);
 void ws_audit_record(const struct ws_lookup *l, const struct net *caller);
 u64 ws_audit_suppressed(void);
 void ws_audit_records_exit(void);
+
+#ifndef WINSOCK_NO_AUDIT
+/*
+ * Every lookup passes here, so the common case is inline: count it in the
+ * caller's namespace and the host's, and leave unless anything else wants
+ * it.  The handle pins its opener's namespace, which is nearly always the
+ * caller's: no net_generic() then.  With subscribers elsewhere only, a
+ * lookup tests two counts and goes on.
+ */
+static __always_inline void ws_audit_lookup(const struct ws_lookup *l)
+{
+	struct net *caller = current->nsproxy->net_ns;
+	enum ws_stat stat = WS_STAT_OK;
+	struct ws_net *cwn;
+
+	if (unlikely(l->result))
+		stat = ws_result_stat(l->result);
+	if (likely(caller == l->h->net))
+		cwn = l->h->wn;
+	else
+		cwn = ws_net_of(caller);
+	this_cpu_inc(cwn->stats->n[stat]);
+	if (cwn != ws_init_wn)
+		this_cpu_inc(ws_init_wn->stats->n[stat]);
+	if (static_branch_unlikely(&ws_subscribed_key) &&
+	    (READ_ONCE(ws_init_wn->nsubs) | READ_ONCE(cwn->nsubs)))
+		ws_deliver(l, caller, cwn);
+	if (static_branch_unlikely(&ws_audit_report_key))
+		ws_audit_report(l, caller);
+}
+#endif /* WINSOCK_NO_AUDIT: winsock.h has the empty hook */
 
 #endif /* _WINSOCK_AUDIT_H */

@@ -155,8 +155,9 @@ static int ws_collect(struct ws_net *wn, struct ws_sub **subs, int n)
 
 /*
  * Send the lookup to the subscribers of the initial namespace, which see
- * everything, and to those of the caller's namespace.  Their references
- * are taken under RCU so that posting may sleep.
+ * everything, and to those of the caller's namespace: ws_audit_lookup()
+ * calls this when either has any.  Their references are taken under RCU
+ * so that posting may sleep.
  */
 void ws_deliver(const struct ws_lookup *l, struct net *caller,
 		struct ws_net *cwn)
@@ -164,8 +165,6 @@ void ws_deliver(const struct ws_lookup *l, struct net *caller,
 	struct ws_sub *subs[2 * WINSOCK_SUBSCRIBERS_MAX];
 	int i, n = 0;
 
-	if (!READ_ONCE(ws_init_wn->nsubs) && !READ_ONCE(cwn->nsubs))
-		return;
 	rcu_read_lock();
 	n = ws_collect(ws_init_wn, subs, n);
 	if (cwn != ws_init_wn)
@@ -339,7 +338,7 @@ int ws_subscribe(struct net *net, struct sock *sk, u32 portid, u32 flags)
 	sub->userns = get_user_ns(current_user_ns());
 	list_add_tail_rcu(&sub->node, &wn->subs);
 	WRITE_ONCE(wn->nsubs, wn->nsubs + 1);
-	ws_audit_report_get();
+	static_branch_inc(&ws_subscribed_key);
 	wake_up_process(t);
 out:
 	mutex_unlock(&wn->subs_lock);
@@ -358,7 +357,7 @@ static void ws_sub_end(struct ws_net *wn, struct ws_sub *sub)
 	wake_up_all(&sub->work);
 	send_sig(SIGKILL, sub->thread, 1);
 	kthread_stop(sub->thread);
-	ws_audit_report_put();
+	static_branch_dec(&ws_subscribed_key);
 	ws_sub_put(sub);
 }
 
