@@ -152,12 +152,8 @@ struct sk_buff *ws_event_new(const struct ws_lookup *l,
 			     const struct ws_sub *sub, struct nlattr **seq);
 u16 ws_lookup_family(const struct ws_lookup *l);
 
-/*
- * The longest unescaped peer text: "@" and a 108-byte abstract unix name,
- * or "[IPv6%scope]:port".
- */
-#define WS_PEER_RAW_LEN	112
-size_t ws_peer_raw(char *buf, size_t size, const struct ws_lookup *l);
+/* The longest text of an inet peer: "[IPv6%scope]:port". */
+#define WS_INET_STR_LEN	64
 
 /* netlink.c */
 int ws_netlink_init(void);

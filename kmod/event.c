@@ -37,36 +37,36 @@ static bool ws_plain_byte(u8 c)
 }
 
 /* Append @len bytes of @s to @buf, escaped as \xNN where not plain. */
-static size_t ws_append(char *buf, size_t size, size_t o, const u8 *s,
-			int len, bool escape)
+static void ws_append(char *buf, size_t size, size_t o, const u8 *s, int len)
 {
 	int i;
 
 	for (i = 0; i < len && o + 5 <= size; i++) {
-		if (!escape || ws_plain_byte(s[i]))
+		if (ws_plain_byte(s[i]))
 			buf[o++] = s[i];
 		else
 			o += scnprintf(buf + o, size - o, "\\x%02x", s[i]);
 	}
 	buf[o] = '\0';
-	return o;
 }
 
 /*
  * The peer as text, "" when none was read: "1.2.3.4:80", "[::1%2]:80",
- * "/path", "@abstract".  With @escape the result is safe to print in a
- * line of fields; without, unix names keep their bytes (the audit record
- * encodes them its own way).  Returns the length.
+ * "/path", "@abstract", escaped so that it is safe to print in a line of
+ * fields (an address needs no escaping).
  */
-static size_t ws_peer_format(char *buf, size_t size, const struct ws_lookup *l,
-			     bool escape)
+void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l)
 {
 	const struct sockaddr_un *sun = (const void *)&l->peer;
 	int len = l->peerlen - (int)offsetof(struct sockaddr_un, sun_path);
 
-	buf[0] = '\0';
+	/*
+	 * All of it: the tracepoint keeps the whole array in the ring
+	 * buffer, where trace_pipe_raw readers see every byte.
+	 */
+	memset(buf, 0, size);
 	if (!l->peerlen)
-		return 0;
+		return;
 	switch (l->family) {
 	case AF_INET: {
 		struct sockaddr_in sin;
@@ -74,42 +74,29 @@ static size_t ws_peer_format(char *buf, size_t size, const struct ws_lookup *l,
 		/* The family in @peer may be Windows'; %pIS needs Linux's. */
 		memcpy(&sin, &l->peer, sizeof(sin));
 		sin.sin_family = AF_INET;
-		return scnprintf(buf, size, "%pISpc", &sin);
+		snprintf(buf, size, "%pISpc", &sin);
+		break;
 	}
 	case AF_INET6: {
 		struct sockaddr_in6 sin6;
 
 		memcpy(&sin6, &l->peer, sizeof(sin6));
 		sin6.sin6_family = AF_INET6;
-		return scnprintf(buf, size, "%pISpc", &sin6);
+		snprintf(buf, size, "%pISpc", &sin6);
+		break;
 	}
 	case AF_UNIX:
 		if (len <= 0)
-			return 0;		/* unnamed */
-		if (sun->sun_path[0])
-			return ws_append(buf, size, 0, sun->sun_path,
-					 strnlen(sun->sun_path, len), escape);
+			break;		/* unnamed */
+		if (sun->sun_path[0]) {
+			ws_append(buf, size, 0, (const u8 *)sun->sun_path,
+				  strnlen(sun->sun_path, len));
+			break;
+		}
 		buf[0] = '@';		/* abstract: may hold any byte */
-		return ws_append(buf, size, 1, sun->sun_path + 1, len - 1,
-				 escape);
-	default:
-		return 0;
+		ws_append(buf, size, 1, (const u8 *)sun->sun_path + 1, len - 1);
+		break;
 	}
-}
-
-void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l)
-{
-	/*
-	 * All of it: the tracepoint keeps the whole array in the ring
-	 * buffer, where trace_pipe_raw readers see every byte.
-	 */
-	memset(buf, 0, size);
-	ws_peer_format(buf, size, l, true);
-}
-
-size_t ws_peer_raw(char *buf, size_t size, const struct ws_lookup *l)
-{
-	return ws_peer_format(buf, size, l, false);
 }
 
 /* Room for one event; WINSOCK_A_PAD may precede each u64. */

@@ -14,10 +14,10 @@
  */
 #include <linux/audit.h>
 #include <linux/jiffies.h>
-#include <linux/kernel.h>	/* hex_asc_upper_*(), in linux/hex.h since 6.2 */
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/un.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
@@ -74,7 +74,12 @@ module_param_named(audit_rate, ws_audit_rate, uint, 0644);
 MODULE_PARM_DESC(audit_rate,
 		 "Most kernel audit records per second, machine-wide (default 100)");
 
-/* A one-second window: at most audit_rate records in it. */
+/*
+ * Tenth-of-a-second windows, each allowing a tenth of audit_rate: a full
+ * second's worth at once could fill the audit backlog (64 by default) and
+ * make every audited task wait.
+ */
+#define WS_RATE_WINDOWS	10
 static DEFINE_SPINLOCK(ws_rate_lock);
 static unsigned long ws_rate_end;
 static unsigned int ws_rate_used;
@@ -88,10 +93,11 @@ static bool ws_rate_allow(u64 *suppressed)
 
 	spin_lock(&ws_rate_lock);
 	if (time_after_eq(jiffies, ws_rate_end)) {
-		ws_rate_end = jiffies + HZ;
+		ws_rate_end = jiffies + HZ / WS_RATE_WINDOWS;
 		ws_rate_used = 0;
 	}
-	ok = ws_rate_used < READ_ONCE(ws_audit_rate);
+	ok = ws_rate_used < DIV_ROUND_UP(READ_ONCE(ws_audit_rate),
+					 WS_RATE_WINDOWS);
 	if (ok) {
 		ws_rate_used++;
 		*suppressed = ws_suppressed_pending;
@@ -114,44 +120,95 @@ u64 ws_audit_suppressed(void)
 	return n;
 }
 
+/* Hex as the audit subsystem writes it (audit_log_n_hex()): uppercase. */
+static void ws_log_hex(struct audit_buffer *ab, const u8 *p, size_t len)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char hex[2 * 32 + 1];
+	size_t i, n;
+
+	while (len) {
+		n = min(len, sizeof(hex) / 2);
+		for (i = 0; i < n; i++) {
+			hex[2 * i] = digits[p[i] >> 4];
+			hex[2 * i + 1] = digits[p[i] & 0xf];
+		}
+		hex[2 * n] = '\0';
+		audit_log_format(ab, "%s", hex);
+		p += n;
+		len -= n;
+	}
+}
+
 /*
  * The audit subsystem's rule for strings a user chose: "quoted" when no
- * byte could end the field, else hex without quotes, which auparse
- * decodes.  audit_log_n_untrustedstring() is not exported to modules.
+ * byte could end the field, else hex without quotes.  Unix names are
+ * written in full, an abstract one with its leading NUL (so always hex:
+ * as text it would read like the relative path "@name").
+ * audit_log_n_untrustedstring() is not exported to modules.
  */
-static void ws_log_untrusted(struct audit_buffer *ab, const char *s,
-			     size_t len)
+static void ws_log_untrusted(struct audit_buffer *ab, const u8 *s, size_t len)
 {
-	char hex[2 * WS_PEER_RAW_LEN + 1];
 	size_t i;
 
-	len = min(len, sizeof(hex) / 2);
 	for (i = 0; i < len; i++)
-		if (s[i] == '"' || (u8)s[i] < 0x21 || (u8)s[i] > 0x7e)
+		if (s[i] == '"' || s[i] < 0x21 || s[i] > 0x7e)
 			break;
-	if (i == len) {
+	if (i == len)
 		audit_log_format(ab, "\"%.*s\"", (int)len, s);
+	else
+		ws_log_hex(ab, s, len);
+}
+
+/*
+ * The peer twice: "peer", text for people and log shippers (an address,
+ * or a unix name under the untrusted-string rule), and "saddr", the
+ * native sockaddr in hex as the kernel's own SOCKADDR records have it,
+ * which ausearch -i decodes.
+ */
+static void ws_log_peer(struct audit_buffer *ab, const struct ws_lookup *l)
+{
+	const struct sockaddr_un *sun = (const void *)&l->peer;
+	int pathlen = l->peerlen - (int)offsetof(struct sockaddr_un, sun_path);
+	char text[WS_INET_STR_LEN];
+	u16 family = l->family;
+
+	if (!l->peerlen)
 		return;
+	if (l->family == AF_UNIX) {
+		if (pathlen > 0) {
+			audit_log_format(ab, " peer=");
+			if (sun->sun_path[0])
+				pathlen = strnlen(sun->sun_path, pathlen);
+			ws_log_untrusted(ab, (const u8 *)sun->sun_path, pathlen);
+		}
+	} else {
+		/* An address and port: nothing in it needs escaping. */
+		ws_peer_str(text, sizeof(text), l);
+		audit_log_format(ab, " peer=\"%s\"", text);
 	}
-	for (i = 0; i < len; i++) {
-		hex[2 * i] = hex_asc_upper_hi(s[i]);
-		hex[2 * i + 1] = hex_asc_upper_lo(s[i]);
-	}
-	hex[2 * len] = '\0';
-	audit_log_format(ab, "%s", hex);
+	/* In @peer the family may be Windows': the native one, in place. */
+	audit_log_format(ab, " saddr=");
+	ws_log_hex(ab, (const u8 *)&family, sizeof(family));
+	ws_log_hex(ab, (const u8 *)&l->peer + sizeof(family),
+		   l->peerlen - sizeof(family));
 }
 
 void ws_audit_record(const struct ws_lookup *l, const struct net *caller)
 {
 	struct sock *sk = l->sock ? l->sock->sk : NULL;
-	char peer[WS_PEER_RAW_LEN];
 	struct audit_buffer *ab;
 	u64 suppressed = 0;
-	size_t len;
 
 	if (!ws_rate_allow(&suppressed))
 		return;
-	ab = audit_log_start(audit_context(), GFP_KERNEL, AUDIT_KERNEL_OTHER);
+	/*
+	 * A record of its own, not one of the ioctl's syscall event: that
+	 * event's SYSCALL record says success=yes exit=<WSA code> (the ioctl
+	 * did succeed), and audit tools would take it for this lookup's
+	 * result.
+	 */
+	ab = audit_log_start(NULL, GFP_KERNEL, AUDIT_KERNEL_OTHER);
 	if (!ab)
 		return;
 	/* res as every audit record has it: 1 success, 0 failure. */
@@ -159,15 +216,12 @@ void ws_audit_record(const struct ws_lookup *l, const struct net *caller)
 			 !l->result, l->result);
 	audit_log_format(ab, " socket=%llu version=0x%04x caller_netns=%u",
 			 l->socket, l->version, caller->ns.inum);
+	/* Not "family" or "type": auparse reads those as other things. */
 	if (sk)
-		audit_log_format(ab, " netns=%u family=%u type=%u protocol=%u",
+		audit_log_format(ab, " netns=%u sock_family=%u sock_type=%u sock_protocol=%u",
 				 sock_net(sk)->ns.inum, ws_lookup_family(l),
 				 l->sock->type, sk->sk_protocol);
-	len = ws_peer_raw(peer, sizeof(peer), l);
-	if (len) {
-		audit_log_format(ab, " peer=");
-		ws_log_untrusted(ab, peer, len);
-	}
+	ws_log_peer(ab, l);
 	if (suppressed)
 		audit_log_format(ab, " suppressed=%llu", suppressed);
 	audit_log_task_info(ab);

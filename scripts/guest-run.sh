@@ -4,7 +4,7 @@
 # Boot one kernel under qemu (TCG, no network device) with winsock.ko and
 # the given programs in an initramfs, run them, and write the serial log.
 #
-#   guest-run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] [-f FILE]... PROG[:ARGS]...
+#   guest-run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] [-f FILE]... [-d DIR]... PROG[:ARGS]...
 #
 #   -r  kernel release (its image comes from cache/kernels/RELEASE)
 #   -m  the module to load
@@ -13,6 +13,8 @@
 #   -i  boot with -icount shift=0: the guest clock counts instructions
 #   -f  a file the programs use (a tool they run): copied into /guest,
 #       which is on the guest's PATH, but not run itself
+#   -d  a directory tree merged into the initramfs root (DIR/sbin/x
+#       becomes /sbin/x), e.g. cache/auditd/root from setup-auditd.sh
 #
 # Each PROG is PATH[@NAME][:ARGS]: NAME is what the guest calls it (by
 # default the file name), ":ARGS" passes arguments.  The exit status is that
@@ -21,8 +23,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 release= module= log= timeout=300 icount=
-files=()
-while getopts "r:m:l:t:if:" opt; do
+files=() dirs=()
+while getopts "r:m:l:t:if:d:" opt; do
 	case $opt in
 	r) release=$OPTARG ;;
 	m) module=$OPTARG ;;
@@ -30,12 +32,13 @@ while getopts "r:m:l:t:if:" opt; do
 	t) timeout=$OPTARG ;;
 	i) icount=1 ;;
 	f) files+=("$OPTARG") ;;
+	d) dirs+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 if [ -z "$release" ] || [ -z "$module" ] || [ -z "$log" ]; then
-	echo "usage: guest-run.sh -r RELEASE -m MODULE -l LOG [-t S] [-i] PROG..." >&2
+	echo "usage: guest-run.sh -r RELEASE -m MODULE -l LOG [-t S] [-i] [-f FILE] [-d DIR] PROG..." >&2
 	exit 2
 fi
 
@@ -49,6 +52,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,guest}
+for d in ${dirs[@]+"${dirs[@]}"}; do
+	if [ ! -d "$d" ]; then
+		echo "guest-run: no directory $d" >&2
+		exit 2
+	fi
+	cp -a "$d/." "$root/"
+done
 cp /bin/busybox "$root/bin/busybox"
 cp "$top/scripts/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
@@ -71,7 +81,9 @@ for p in "$@"; do
 	cp "$path" "$root/guest/$name"
 	echo "$name $args" >>"$root/guest/programs"
 done
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+# Owned by root in the guest whoever builds it: daemons such as auditd
+# refuse configuration files that another user could have written.
+(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$work/initrd.gz"
 
 append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic"
 # KFENCE is built into the 6.12 image (sampling off by default): turn it on.
