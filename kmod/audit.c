@@ -11,7 +11,7 @@
  * the "audit" parameter is set, a kernel audit record (record.c) report
  * the same lookup.
  *
- * Nobody subscribed costs two per-CPU increments and two static branches
+ * Nobody subscribed costs two per-CPU increments and one test of a word
  * (audit.h, inline): nothing is allocated, formatted or locked.
  *
  * Where the rest is: subscribing (WINSOCK_CMD_SUBSCRIBE) and the counters'
@@ -44,20 +44,19 @@ static_assert(sizeof(struct trace_event_raw_getpeername) ==
 unsigned int ws_net_id __read_mostly;
 struct ws_net *ws_init_wn __read_mostly;
 
-DEFINE_STATIC_KEY_FALSE(ws_subscribed_key);
-DEFINE_STATIC_KEY_FALSE(ws_audit_report_key);
+atomic_t ws_active = ATOMIC_INIT(0);
 
 void ws_audit_report_get(void)
 {
-	static_branch_inc(&ws_audit_report_key);
+	atomic_inc(&ws_active);
 }
 
 void ws_audit_report_put(void)
 {
-	static_branch_dec(&ws_audit_report_key);
+	atomic_dec(&ws_active);
 }
 
-/* The tracepoint holds the key while anyone traces it. */
+/* The tracepoint counts in ws_active while anyone traces it. */
 int ws_trace_reg(void)
 {
 	ws_audit_report_get();

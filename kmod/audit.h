@@ -8,7 +8,7 @@
 #ifndef _WINSOCK_AUDIT_H
 #define _WINSOCK_AUDIT_H
 
-#include <linux/jump_label.h>
+#include <linux/atomic.h>
 #include <linux/nsproxy.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
@@ -118,12 +118,17 @@ extern unsigned int ws_net_id;
 extern struct ws_net *ws_init_wn;
 
 /*
- * Static keys, reference counts: ws_subscribed_key is held by every
- * subscriber in any namespace; ws_audit_report_key by the tracepoint
- * while it is traced and by the "audit" parameter while set.
+ * What wants lookups beyond the counters, as one word a lookup reads:
+ * the tracepoint while traced and the "audit" parameter while set count
+ * in the low byte (WS_ACTIVE_REPORT), each subscriber in any namespace
+ * counts WS_ACTIVE_SUB above it.  A plain word rather than static keys:
+ * subscriptions come and go at the subscribers' pace, and patching the
+ * lookup path's text that often, under lookups on other CPUs, livelocked
+ * 6.1 and oopsed 6.12 and 7.3 in their int3 handlers (fuzz_test).
  */
-DECLARE_STATIC_KEY_FALSE(ws_subscribed_key);
-DECLARE_STATIC_KEY_FALSE(ws_audit_report_key);
+#define WS_ACTIVE_REPORT	0xffU
+#define WS_ACTIVE_SUB		0x100U
+extern atomic_t ws_active;
 
 /* audit.c */
 void ws_audit_report_get(void);
@@ -177,6 +182,7 @@ static __always_inline void ws_audit_lookup(const struct ws_lookup *l)
 	struct net *caller = current->nsproxy->net_ns;
 	enum ws_stat stat = WS_STAT_OK;
 	struct ws_net *cwn;
+	unsigned int active;
 
 	if (unlikely(l->result))
 		stat = ws_result_stat(l->result);
@@ -187,10 +193,13 @@ static __always_inline void ws_audit_lookup(const struct ws_lookup *l)
 	this_cpu_inc(cwn->stats->n[stat]);
 	if (cwn != ws_init_wn)
 		this_cpu_inc(ws_init_wn->stats->n[stat]);
-	if (static_branch_unlikely(&ws_subscribed_key) &&
+	active = atomic_read(&ws_active);
+	if (likely(!active))
+		return;
+	if (active >= WS_ACTIVE_SUB &&
 	    (READ_ONCE(ws_init_wn->nsubs) | READ_ONCE(cwn->nsubs)))
 		ws_deliver(l, caller, cwn);
-	if (static_branch_unlikely(&ws_audit_report_key))
+	if (active & WS_ACTIVE_REPORT)
 		ws_audit_report(l, caller);
 }
 #endif /* WINSOCK_NO_AUDIT: winsock.h has the empty hook */

@@ -30,7 +30,7 @@
 bool ws_audit_records;
 static DEFINE_MUTEX(ws_audit_param_lock);
 
-/* While on, the parameter holds ws_audit_report_key. */
+/* While on, the parameter counts in ws_active. */
 static int ws_audit_param_set(const char *val, const struct kernel_param *kp)
 {
 	bool was, on;
