@@ -15,9 +15,9 @@
  * (audit.h, inline): nothing is allocated, formatted or locked.
  *
  * Where the rest is: subscribing (WINSOCK_CMD_SUBSCRIBE) and the counters'
- * commands in netlink.c, delivery in subscriber.c, the event's attributes
- * in event.c, the kernel audit records and their audit_rate limit in
- * record.c.
+ * commands in netlink.c, subscribers in subscriber.c and delivery in
+ * delivery.c, the event's attributes in event.c, the kernel audit records
+ * and their audit_rate limit in record.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

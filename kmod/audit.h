@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal interfaces of the audit stream: the per-namespace state
- * (audit.c), its subscribers and their delivery (subscriber.c), the
- * event format (event.c), the generic netlink family (netlink.c) and the
- * kernel audit records (record.c).
+ * (audit.c), its subscribers (subscriber.c) and their delivery
+ * (delivery.c), the event format (event.c), the generic netlink family
+ * (netlink.c) and the kernel audit records (record.c).
  */
 #ifndef _WINSOCK_AUDIT_H
 #define _WINSOCK_AUDIT_H
@@ -150,6 +150,9 @@ int ws_unsubscribe(struct net *net, u32 portid);
 void ws_unsubscribe_all(struct ws_net *wn);
 void ws_deliver(const struct ws_lookup *l, struct net *caller,
 		struct ws_net *cwn);
+
+/* delivery.c */
+int ws_sub_thread(void *arg);
 
 /* event.c */
 struct sk_buff *ws_event_new(const struct ws_lookup *l,
