@@ -95,15 +95,10 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 		return 0;
 	ue = u64_to_user_ptr(req.entries);
 
-	/*
-	 * The handle first, as in the single request.  On a 1.x handle the
-	 * batch is the one call in flight while it touches the array.
-	 */
+	/* The handle first, as in the single request. */
 	state = ws_enter(h, &version);
-	if (!ws_array_writable(ue, req.count * sizeof(*ue))) {
-		err = -EFAULT;
-		goto out;
-	}
+	if (!ws_array_writable(ue, req.count * sizeof(*ue)))
+		return -EFAULT;
 
 	l.h = h;
 	t.entry = true;
@@ -130,8 +125,5 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 		if (err)
 			break;
 	}
-out:
-	if (!state)
-		ws_leave(h, version);
 	return err;
 }

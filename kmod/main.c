@@ -16,6 +16,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
+#include <net/genetlink.h>
 
 #include "winsock.h"
 
@@ -48,8 +50,13 @@ static bool ws_may_open(void)
 
 	if (gid < 0)
 		return true;
+	/*
+	 * noaudit: a refused open is the parameter working as configured,
+	 * not a policy violation; capable() would make the LSM log a
+	 * denial for every attempt of every non-member.
+	 */
 	return in_egroup_p(make_kgid(&init_user_ns, gid)) ||
-	       capable(CAP_SYS_ADMIN);
+	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 }
 
 static int ws_open(struct inode *inode, struct file *file)
@@ -62,7 +69,8 @@ static int ws_open(struct inode *inode, struct file *file)
 	if (!h)
 		return -ENOMEM;
 	mutex_init(&h->lock);
-	atomic_set(&h->busy, 0);
+	spin_lock_init(&h->blocked_lock);
+	INIT_LIST_HEAD(&h->blocked);
 	ws_audit_open(h);
 	file->private_data = h;
 	return nonseekable_open(inode, file);
@@ -73,6 +81,7 @@ static int ws_release(struct inode *inode, struct file *file)
 	struct ws_handle *h = file->private_data;
 
 	ws_audit_release(h);
+	ws_blocking_release(h);
 	mutex_destroy(&h->lock);
 	kfree(h);
 	return 0;
@@ -92,7 +101,10 @@ static long ws_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ws_ioctl_startup(h, uarg);
 	case WINSOCK_IOC_CLEANUP:
 		return ws_ioctl_cleanup(h, uarg);
+	case WINSOCK_IOC_BLOCKING:
+		return ws_ioctl_blocking(h, uarg);
 	default:
+		/* ABI 1's numbers (magic 0xB7) among them. */
 		return -ENOTTY;
 	}
 }
@@ -147,5 +159,10 @@ module_init(ws_init);
 module_exit(ws_exit);
 
 MODULE_DESCRIPTION("Windows Sockets getpeername semantics on Linux sockets");
+MODULE_AUTHOR("winsock maintainers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(WINSOCK_VERSION);
+/* The ioctl and netlink ABI the module speaks: modinfo -F abi. */
+MODULE_INFO(abi, __stringify(WINSOCK_ABI_VERSION));
+/* Resolving the genetlink family "winsock" loads the module. */
+MODULE_ALIAS_GENL_FAMILY(WINSOCK_GENL_NAME);

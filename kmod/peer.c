@@ -23,9 +23,11 @@
  * The Windows layout of a family: its Windows family value and structure
  * size.  Only families whose Windows structure has the Linux layout have a
  * Windows provider; for any other family the descriptor is not a Winsock
- * socket (returns false).
+ * socket (returns false).  Windows' AF_UNIX provider has stream sockets
+ * only (socket() refuses SOCK_DGRAM and SOCK_SEQPACKET there): a unix
+ * socket of another type is not a Winsock socket either.
  */
-static bool ws_windows_layout(int family, u16 *wfamily, int *size)
+static bool ws_windows_layout(int family, int type, u16 *wfamily, int *size)
 {
 	switch (family) {
 	case AF_INET:
@@ -37,6 +39,8 @@ static bool ws_windows_layout(int family, u16 *wfamily, int *size)
 		*size = WINSOCK_SOCKADDR_IN6_SIZE;
 		return true;
 	case AF_UNIX:
+		if (type != SOCK_STREAM)
+			return false;
 		/* Windows always reports the whole SOCKADDR_UN. */
 		*wfamily = WINSOCK_AF_UNIX;
 		*size = WINSOCK_SOCKADDR_UN_SIZE;
@@ -53,13 +57,25 @@ static bool ws_windows_layout(int family, u16 *wfamily, int *size)
  * getpeername does; sockets that never had a peer (or had it dissolved)
  * still fail.
  */
-static int ws_read_peer(struct socket *sock, struct sockaddr_storage *addr)
+static int ws_read_peer(struct socket *sock, const struct proto_ops *ops,
+			struct sockaddr_storage *addr)
 {
 	int len;
 
-	len = READ_ONCE(sock->ops)->getname(sock, (struct sockaddr *)addr, 2);
-	if (len >= 0)
+	/* A protocol that fills nothing leaves no stale family behind. */
+	addr->ss_family = AF_UNSPEC;
+	len = ops->getname(sock, (struct sockaddr *)addr, 2);
+	if (len >= 0) {
+		/*
+		 * More than the storage is a protocol bug that may already
+		 * have overrun it; never copy (or report) past its end.
+		 */
+		if (WARN_ONCE(len > sizeof(*addr),
+			      "winsock: %ps returned %d bytes of address\n",
+			      ops->getname, len))
+			return -WINSOCK_WSAENETDOWN;
 		return len;
+	}
 	switch (len) {
 	case -ENOTCONN:
 	case -EOPNOTSUPP:	/* the family has no notion of a peer */
@@ -139,22 +155,32 @@ static u32 ws_resolve(struct ws_lookup *l, const struct ws_target *t)
 {
 	bool native = l->flags & WINSOCK_GPN_NATIVE;
 	struct socket *sock = l->sock;
+	const struct proto_ops *ops;
 	int size, wsize = 0;
 	u16 wfamily = 0;
 
 	if (!sock)
 		return WINSOCK_WSAENOTSOCK;
+	/*
+	 * IPV6_ADDRFORM replaces sock->ops of a live socket (IPv6 to IPv4):
+	 * read them once, and take the layout from the family getname
+	 * reported, so that the answer is always one the socket really had.
+	 */
+	ops = READ_ONCE(sock->ops);
 	if (!native &&
-	    !ws_windows_layout(READ_ONCE(sock->ops)->family, &wfamily, &wsize))
+	    !ws_windows_layout(ops->family, sock->type, &wfamily, &wsize))
 		return WINSOCK_WSAENOTSOCK;
 	if (READ_ONCE(ws_provider_down))
 		return WINSOCK_WSAENETDOWN;
 
-	size = ws_read_peer(sock, &l->peer);
+	size = ws_read_peer(sock, ops, &l->peer);
 	if (size < 0)
 		return -size;
 	l->peerlen = size;
 	l->family = l->peer.ss_family;
+	if (!native &&
+	    !ws_windows_layout(l->family, sock->type, &wfamily, &wsize))
+		return WINSOCK_WSAENOTSOCK;	/* not reached: no such protocol */
 	if (!native) {
 		/*
 		 * Zero only what the Windows layout adds past what getname
@@ -198,25 +224,22 @@ u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t)
 
 /*
  * The handle's part of the validation, before any descriptor: the last
- * startup must be live, and a Winsock 1.x handle allows one call in flight
- * (released by ws_leave()).  Returns 0 or the WSA* code.
+ * startup must be live, and on a Winsock 1.x handle the calling thread
+ * must not be inside a blocking call (WINSOCK_IOC_BLOCKING).  Lookups
+ * never block, so they never refuse each other.  Returns 0 or the WSA*
+ * code.
  */
 u32 ws_enter(struct ws_handle *h, u16 *version)
 {
-	if (!READ_ONCE(h->startups)) {
+	/* Acquire: pairs with the release that published the startup. */
+	if (!smp_load_acquire(&h->startups)) {
 		*version = 0;
 		return WINSOCK_WSANOTINITIALISED;
 	}
 	*version = READ_ONCE(h->version);
-	if (ws_version_is_1x(*version) && atomic_cmpxchg(&h->busy, 0, 1))
+	if (ws_version_is_1x(*version) && ws_in_blocking_call(h))
 		return WINSOCK_WSAEINPROGRESS;
 	return 0;
-}
-
-void ws_leave(struct ws_handle *h, u16 version)
-{
-	if (ws_version_is_1x(version))
-		atomic_set(&h->busy, 0);
 }
 
 /* A lookup refused by the handle's state is still a lookup: report it. */
@@ -272,7 +295,5 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 	t.name = u64_to_user_ptr(req.name);
 	t.namelen = u64_to_user_ptr(req.namelen);
 	t.entry = false;
-	res = ws_lookup(&l, &t);
-	ws_leave(h, l.version);
-	return res;
+	return ws_lookup(&l, &t);
 }

@@ -15,21 +15,23 @@
 #define WS_SYSTEM_STATUS	"Running"
 
 /*
- * The WSADATA of a Windows x64 program, minus lpVendorInfo (never written):
- * wVersion, wHighVersion, iMaxSockets, iMaxUdpDg, then lpVendorInfo, whose
- * size is the calling process's pointer size, then the two strings.
+ * WSADATA, minus lpVendorInfo (never written), in the layout of the
+ * calling process's ABI.  Win64: wVersion, wHighVersion, iMaxSockets,
+ * iMaxUdpDg, lpVendorInfo (8 bytes), then the two strings.  Win32:
+ * wVersion, wHighVersion, the two strings, then iMaxSockets, iMaxUdpDg
+ * and lpVendorInfo (4 bytes, after 2 bytes of padding).
  */
-struct ws_wsadata_head {
-	__u16 version;
-	__u16 high_version;
-	__u16 max_sockets;
-	__u16 max_udp_dg;
-};
-
 struct ws_wsadata_strings {
 	char description[257];
 	char system_status[129];
 };
+
+#define WS_WIN64_MAXES		4
+#define WS_WIN64_STRINGS	16
+#define WS_WIN32_STRINGS	4
+#define WS_WIN32_MAXES		(WS_WIN32_STRINGS + sizeof(struct ws_wsadata_strings))
+
+static_assert(WS_WIN32_MAXES == 390);
 
 /*
  * Windows' negotiation table: major 0 is refused (and 2.2 offered),
@@ -61,15 +63,13 @@ static int ws_fill_wsadata(u64 uptr, u16 requested, u16 version)
 {
 	void __user *data = u64_to_user_ptr(uptr);
 	bool v1 = (requested & 0xff) == 1;
-	struct ws_wsadata_head head = {
-		.version	= version,
-		.high_version	= WINSOCK_VERSION_HIGH,
-		.max_sockets	= v1 ? WINSOCK_MAX_SOCKETS_V1 : 0,
-		.max_udp_dg	= v1 ? WINSOCK_MAX_UDPDG_V1 : 0,
+	u16 versions[2] = { version, WINSOCK_VERSION_HIGH };
+	u16 maxes[2] = {
+		v1 ? WINSOCK_MAX_SOCKETS_V1 : 0,
+		v1 ? WINSOCK_MAX_UDPDG_V1 : 0,
 	};
 	struct ws_wsadata_strings strings;
-	size_t ptr_size = in_compat_syscall() ? sizeof(compat_uptr_t) :
-						sizeof(void *);
+	bool win32 = in_compat_syscall();
 
 	if (!data)
 		return WINSOCK_WSAEFAULT;
@@ -77,9 +77,11 @@ static int ws_fill_wsadata(u64 uptr, u16 requested, u16 version)
 	strscpy(strings.description, WS_DESCRIPTION, sizeof(strings.description));
 	strscpy(strings.system_status, WS_SYSTEM_STATUS,
 		sizeof(strings.system_status));
-	if (copy_to_user(data, &head, sizeof(head)) ||
-	    copy_to_user(data + sizeof(head) + ptr_size, &strings,
-			 sizeof(strings)))
+	if (copy_to_user(data, versions, sizeof(versions)) ||
+	    copy_to_user(data + (win32 ? WS_WIN32_MAXES : WS_WIN64_MAXES),
+			 maxes, sizeof(maxes)) ||
+	    copy_to_user(data + (win32 ? WS_WIN32_STRINGS : WS_WIN64_STRINGS),
+			 &strings, sizeof(strings)))
 		return WINSOCK_WSAEFAULT;
 	return 0;
 }
@@ -95,13 +97,26 @@ long ws_ioctl_startup(struct ws_handle *h, void __user *uarg)
 	if (req.pad || req.reserved)
 		return -EINVAL;
 
-	/* The version is checked before the WSADATA pointer, as on Windows. */
+	/*
+	 * The version is checked before the WSADATA pointer, as on Windows,
+	 * and a thread inside a blocking call of a 1.x startup is refused
+	 * in between.
+	 */
 	res = ws_negotiate(req.version_requested, &version);
 	fault = ws_fill_wsadata(req.wsadata, req.version_requested, version);
+
+	/*
+	 * Killable: the holder may sleep on a faulting page of its request
+	 * (a stalled file system, a userfaultfd) for as long as its owner
+	 * likes; waiters must not be stuck unkillable behind it.
+	 */
+	if (mutex_lock_killable(&h->lock))
+		return -EINTR;
+	if (!res && h->startups && ws_version_is_1x(h->version) &&
+	    ws_in_blocking_call(h))
+		res = WINSOCK_WSAEINPROGRESS;
 	if (!res)
 		res = fault;
-
-	mutex_lock(&h->lock);
 	if (!res && h->startups == INT_MAX) {
 		/* Needs 2^31 startups without cleanup: not tested. */
 		mutex_unlock(&h->lock);
@@ -122,7 +137,8 @@ long ws_ioctl_startup(struct ws_handle *h, void __user *uarg)
 	if (!res) {
 		if (!h->startups)
 			WRITE_ONCE(h->version, version);
-		WRITE_ONCE(h->startups, req.startups);
+		/* Release: a lookup that sees the count sees the version. */
+		smp_store_release(&h->startups, req.startups);
 	}
 	mutex_unlock(&h->lock);
 	return res;
@@ -138,10 +154,11 @@ long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg)
 	if (req.reserved)
 		return -EINVAL;
 
-	mutex_lock(&h->lock);
+	if (mutex_lock_killable(&h->lock))
+		return -EINTR;	/* as in startup */
 	if (!h->startups)
 		res = WINSOCK_WSANOTINITIALISED;
-	else if (ws_version_is_1x(h->version) && atomic_read(&h->busy))
+	else if (ws_version_is_1x(h->version) && ws_in_blocking_call(h))
 		res = WINSOCK_WSAEINPROGRESS;
 	req.startups = h->startups - !res;
 	/* As in startup: a call whose answer cannot be written changes nothing. */
@@ -149,8 +166,11 @@ long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg)
 		mutex_unlock(&h->lock);
 		return -EFAULT;
 	}
-	if (!res)
-		WRITE_ONCE(h->startups, req.startups);
+	/*
+	 * Release, as in startup: pairs with the lookups' acquire.  A
+	 * refused cleanup stores the count it read.
+	 */
+	smp_store_release(&h->startups, req.startups);
 	mutex_unlock(&h->lock);
 	return res;
 }

@@ -6,8 +6,10 @@
 #define _WINSOCK_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/socket.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/winsock.h>
 
@@ -22,10 +24,13 @@ struct ws_net;
  * Windows keeps per process: the startup reference count and the version
  * negotiated by the first successful startup.
  *
- * @startups:	live WSAStartup count; read locklessly by lookups.
+ * @startups:	live WSAStartup count; read locklessly by lookups, with
+ *		acquire: it is published with release after @version.
  * @version:	negotiated version, valid while @startups is non-zero.
- * @busy:	1 while a Winsock 1.x handle has a call in flight: 1.x allowed
- *		one blocking call at a time (WSAEINPROGRESS).
+ * @blocked:	threads inside a blocking call (struct ws_blocked), as the
+ *		emulator declared them with WINSOCK_IOC_BLOCKING.
+ * @nblocked:	their number; read locklessly: 0 (nearly always) spares a
+ *		1.x lookup the list.
  * @net:	the network namespace of the opener, referenced while the
  *		handle is open, and @wn its audit state: lookups of sockets
  *		in that namespace (nearly all) count without net_generic().
@@ -34,7 +39,9 @@ struct ws_handle {
 	struct mutex lock;	/* serialises startup and cleanup */
 	unsigned int startups;
 	u16 version;
-	atomic_t busy;
+	spinlock_t blocked_lock;	/* protects @blocked and @nblocked */
+	struct list_head blocked;
+	unsigned int nblocked;
 	struct net *net;
 	struct ws_net *wn;
 };
@@ -116,9 +123,12 @@ long ws_ioctl_startup(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_cleanup(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg);
 long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg);
+long ws_ioctl_blocking(struct ws_handle *h, void __user *uarg);
+
+bool ws_in_blocking_call(struct ws_handle *h);
+void ws_blocking_release(struct ws_handle *h);
 
 u32 ws_enter(struct ws_handle *h, u16 *version);
-void ws_leave(struct ws_handle *h, u16 version);
 u32 ws_refuse(struct ws_lookup *l, u32 result);
 u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t);
 

@@ -7,6 +7,14 @@
 
 #define WS_EXPORT __attribute__((visibility("default")))
 
+/*
+ * Names shared between the library's files.  libwinsock.a cannot hide
+ * them (a static archive has no export list), so their link names carry
+ * the library's prefix: a program may have its own ws_request.
+ */
+#define ws_device_fd	libwinsock_internal_device_fd
+#define ws_request	libwinsock_internal_request
+
 /* The process's handle on /dev/winsock, or -1 before the first startup. */
 extern int ws_device_fd;
 

@@ -112,6 +112,48 @@ WS_EXPORT int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
 	return rc;
 }
 
+/*
+ * dlclose() of the library (or exit) closes the handle: a program that
+ * loads and unloads the library again must not leak a descriptor each
+ * time.  A process that keeps the library loaded keeps its handle, as
+ * Windows keeps the process's Winsock state after the last WSACleanup.
+ */
+__attribute__((destructor)) static void ws_close_handle(void)
+{
+	int fd = __atomic_exchange_n(&ws_device_fd, -1, __ATOMIC_ACQ_REL);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * The calling thread enters or leaves a blocking Winsock call
+ * (WINSOCK_IOC_BLOCKING): on a Winsock 1.x handle, its other calls then
+ * fail with WSAEINPROGRESS.  The last error is set as by ws_getpeername.
+ */
+static int ws_blocking(__u32 op)
+{
+	struct winsock_blocking req = { .op = op };
+	int rc;
+
+	if (__atomic_load_n(&ws_device_fd, __ATOMIC_ACQUIRE) < 0)
+		rc = op == WINSOCK_BLOCKING_ENTER ? WSANOTINITIALISED : WSAEINVAL;
+	else
+		rc = ws_request(WINSOCK_IOC_BLOCKING, &req);
+	WSASetLastError(rc);
+	return rc ? SOCKET_ERROR : 0;
+}
+
+WS_EXPORT int ws_blocking_enter(void)
+{
+	return ws_blocking(WINSOCK_BLOCKING_ENTER);
+}
+
+WS_EXPORT int ws_blocking_leave(void)
+{
+	return ws_blocking(WINSOCK_BLOCKING_LEAVE);
+}
+
 WS_EXPORT int WSACleanup(void)
 {
 	struct winsock_cleanup req = { 0 };

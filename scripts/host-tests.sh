@@ -172,7 +172,7 @@ fi
 echo "# libwinsock.so exports"
 echo "TAP version 13"
 echo "1..1"
-want="WSACleanup WSAGetLastError WSASetLastError WSAStartup ws_getpeername ws_getpeername_batch ws_version"
+want="WSACleanup WSAGetLastError WSASetLastError WSAStartup ws_blocking_enter ws_blocking_leave ws_getpeername ws_getpeername_batch ws_version"
 got=$(nm -D --defined-only build/host/libwinsock.so.1 | awk '$2 == "T" { print $3 }' | sed 's/@.*//' | sort | xargs)
 if [ "$got" = "$want" ]; then
 	echo "ok 1 exported symbols"

@@ -29,30 +29,46 @@ static int all_bytes(const unsigned char *buf, size_t from, size_t to,
 }
 
 /*
- * WSADATA: the head, lpVendorInfo never written, both strings zero-padded
- * to their full arrays, and nothing past szSystemStatus (the structure's
- * tail padding) touched.
+ * WSADATA, at the offsets Windows has, whatever the library header says:
+ * the version words, iMaxSockets and iMaxUdpDg (1.1 values, so that they
+ * are not zero), both strings zero-padded to their full arrays;
+ * lpVendorInfo, the alignment holes and everything past the structure are
+ * never touched.  Win64 (408 bytes): wVersion, wHighVersion, iMaxSockets,
+ * iMaxUdpDg, lpVendorInfo at 8, szDescription at 16, szSystemStatus at
+ * 273.  Win32 (400 bytes): wVersion, wHighVersion, szDescription at 4,
+ * szSystemStatus at 261, iMaxSockets at 390, iMaxUdpDg at 392, two bytes
+ * of padding, lpVendorInfo at 396.
  */
 TEST(wsadata_every_byte)
 {
-	const size_t ptr = sizeof(char *);
-	const size_t desc = 8 + ptr, status = desc + 257, end = status + 129;
-	unsigned char buf[sizeof(WSADATA) + 64];
+#ifdef __LP64__
+	const size_t desc = 16, status = 273, shorts = 4, end = 408;
+	const size_t holes[][2] = { { 8, 16 }, { 402, 408 } };
+#else
+	const size_t desc = 4, status = 261, shorts = 390, end = 400;
+	const size_t holes[][2] = { { 394, 400 } };
+#endif
+	static const unsigned char head[] = { 0x01, 0x01, 0x02, 0x02 };
+	static const unsigned char maxes[] = { 0xff, 0x7f, 0xbb, 0xff };
+	unsigned char buf[512];
 	unsigned char p;
+	size_t i;
 	int dev;
 
-	ASSERT_LE(end, sizeof(WSADATA));
+	ASSERT_EQ(end, sizeof(WSADATA));	/* the header agrees */
 	FOR_EACH_PATTERN(p) {
 		dev = open(WINSOCK_DEVICE_PATH, O_RDWR);
 		ASSERT_LE(0, dev);
 		memset(buf, p, sizeof(buf));
-		ASSERT_EQ(0, ws_raw_startup(dev, 0x0202, buf, NULL));
-		EXPECT_EQ(0, memcmp(buf, "\x02\x02\x02\x02\x00\x00\x00\x00", 8));
-		EXPECT_EQ(-1, all_bytes(buf, 8, desc, p));	/* lpVendorInfo */
+		ASSERT_EQ(0, ws_raw_startup(dev, 0x0101, buf, NULL));
+		EXPECT_EQ(0, memcmp(buf, head, 4));
+		EXPECT_EQ(0, memcmp(buf + shorts, maxes, 4));	/* 32767, 65467 */
 		EXPECT_EQ(0, strcmp((char *)buf + desc, "WinSock 2.0"));
-		EXPECT_EQ(-1, all_bytes(buf, desc + 11, status, 0));
+		EXPECT_EQ(-1, all_bytes(buf, desc + 11, desc + 257, 0));
 		EXPECT_EQ(0, strcmp((char *)buf + status, "Running"));
-		EXPECT_EQ(-1, all_bytes(buf, status + 7, end, 0));
+		EXPECT_EQ(-1, all_bytes(buf, status + 7, status + 129, 0));
+		for (i = 0; i < sizeof(holes) / sizeof(holes[0]); i++)
+			EXPECT_EQ(-1, all_bytes(buf, holes[i][0], holes[i][1], p));
 		EXPECT_EQ(-1, all_bytes(buf, end, sizeof(buf), p));
 		close(dev);
 	}

@@ -4,7 +4,10 @@
  * contents (also on failure), the startup reference count, and bad
  * requests.  Both through the raw ioctls and through libwinsock.
  */
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -213,6 +216,111 @@ TEST_F(handle, failed_requests_are_never_visible)
 	EXPECT_EQ(0, lookups_while_failing(self->dev, WINSOCK_IOC_CLEANUP, 0));
 	EXPECT_EQ(0, ws_raw_cleanup(self->dev, &n));
 	EXPECT_EQ(0, n);
+}
+
+/*
+ * A STARTUP whose answer goes to a page that faults (here write-protected
+ * by userfaultfd, as a page on a stalled file system would be) sleeps in
+ * the fault while it holds the handle's lock.  Another process sharing
+ * the handle that then calls STARTUP or CLEANUP waits for the lock: it
+ * must stay killable, not sleep uninterruptibly until someone else's
+ * page arrives.
+ */
+struct held_startup {
+	int dev, rc;
+	void *req;
+};
+
+static void *held_startup_call(void *arg)
+{
+	struct held_startup *h = arg;
+
+	h->rc = ws_raw_ioctl(h->dev, WINSOCK_IOC_STARTUP, h->req);
+	return NULL;
+}
+
+static bool reaped_within(pid_t pid, int ms)
+{
+	int status;
+
+	for (; ms > 0; ms -= 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+TEST_F(handle, waiters_for_the_lock_are_killable)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_writeprotect wp = { 0 };
+	struct winsock_startup st = { .version_requested = 0x0202 };
+	struct held_startup h = { .dev = self->dev };
+	long pg = sysconf(_SC_PAGESIZE);
+	static char data[512];
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	int uffd, cmd, status;
+	bool killed;
+	pthread_t t;
+	pid_t pid;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	h.req = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, h.req);
+	st.wsadata = (uintptr_t)data;
+	memcpy(h.req, &st, sizeof(st));
+	reg.range.start = (uintptr_t)h.req;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		SKIP(return, "userfaultfd write-protect: %s", strerror(errno));
+	wp.range = reg.range;
+	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp));
+
+	/* The request is readable; writing its answer faults, lock held. */
+	ASSERT_EQ(0, pthread_create(&t, NULL, held_startup_call, &h));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(sizeof(msg), (size_t)read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	for (cmd = 0; cmd < 2; cmd++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			if (cmd)
+				ws_raw_cleanup(self->dev, NULL);
+			else
+				ws_raw_startup(self->dev, 0x0202, data, NULL);
+			_exit(0);
+		}
+		usleep(200000);	/* let it reach the lock */
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		killed = reaped_within(pid, 3000);
+		EXPECT_TRUE(killed) TH_LOG("%s waiter not killable",
+					   cmd ? "CLEANUP" : "STARTUP");
+		if (!killed)
+			break;
+	}
+
+	/* Let the page be written: the held call completes normally. */
+	wp.mode = 0;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, h.rc);
+	EXPECT_EQ(1, ((struct winsock_startup *)h.req)->startups);
+	if (!killed)
+		EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	munmap(h.req, pg);
+	close(uffd);
 }
 
 TEST_F(handle, bad_requests)

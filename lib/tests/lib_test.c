@@ -18,13 +18,48 @@ _Static_assert(sizeof(struct winsock_cleanup) == 8, "cleanup layout");
 _Static_assert(sizeof(struct winsock_getpeername) == 32, "getpeername layout");
 _Static_assert(offsetof(struct winsock_getpeername, flags) == 24, "flags offset");
 
-/* WSADATA in the Windows x64 order, pointer-sized lpVendorInfo. */
+/* WSADATA in the Windows order of the process's ABI: Win64 or Win32. */
+#ifdef __LP64__
 _Static_assert(offsetof(WSADATA, iMaxUdpDg) == 6, "WSADATA head");
 _Static_assert(offsetof(WSADATA, lpVendorInfo) == 8, "lpVendorInfo");
-_Static_assert(offsetof(WSADATA, szDescription) == 8 + sizeof(char *), "szDescription");
-_Static_assert(offsetof(WSADATA, szSystemStatus) ==
-	       8 + sizeof(char *) + WSADESCRIPTION_LEN + 1, "szSystemStatus");
+_Static_assert(offsetof(WSADATA, szDescription) == 16, "szDescription");
+_Static_assert(offsetof(WSADATA, szSystemStatus) == 273, "szSystemStatus");
+_Static_assert(sizeof(WSADATA) == 408, "Win64 WSADATA");
+#else
+_Static_assert(offsetof(WSADATA, szDescription) == 4, "szDescription");
+_Static_assert(offsetof(WSADATA, szSystemStatus) == 261, "szSystemStatus");
+_Static_assert(offsetof(WSADATA, iMaxSockets) == 390, "iMaxSockets");
+_Static_assert(offsetof(WSADATA, iMaxUdpDg) == 392, "iMaxUdpDg");
+_Static_assert(offsetof(WSADATA, lpVendorInfo) == 396, "lpVendorInfo");
+_Static_assert(sizeof(WSADATA) == 400, "Win32 WSADATA");
+#endif
 _Static_assert(sizeof(SOCKET) == sizeof(void *), "SOCKET is pointer-sized");
+
+/*
+ * The names the library's files share cannot be hidden in libwinsock.a;
+ * they carry the library's prefix, so a program may use the short ones.
+ * (With ws_device_fd and ws_request as link names, this file would not
+ * link.)
+ */
+int ws_device_fd = 42;
+int ws_request(unsigned long cmd, void *req);
+
+int ws_request(unsigned long cmd, void *req)
+{
+	(void)cmd;
+	(void)req;
+	return 42;
+}
+
+TEST(internal_names_are_free)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	EXPECT_EQ(SOCKET_ERROR, ws_getpeername(0, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(42, ws_device_fd);
+	EXPECT_EQ(42, ws_request(0, NULL));
+}
 
 TEST(word_macros)
 {
@@ -63,6 +98,8 @@ TEST(version_matches_tree)
 	ASSERT_NE(NULL, fgets(want, sizeof(want), f));
 	fclose(f);
 	want[strcspn(want, "\n")] = 0;
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), " (ABI %d)",
+		 WINSOCK_ABI_VERSION);
 	EXPECT_STREQ(want, ws_version());
 }
 

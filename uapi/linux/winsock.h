@@ -67,10 +67,13 @@
  * WINSOCK_IOC_STARTUP - WSAStartup on this open file (the handle).
  * @wsadata:		in: user pointer to the caller's WSADATA, or 0.  The
  *			kernel fills wVersion, wHighVersion, iMaxSockets,
- *			iMaxUdpDg, szDescription and szSystemStatus in the
- *			Windows x64 field order (pointer-sized lpVendorInfo of
- *			the calling process), even when the version is refused;
- *			lpVendorInfo is never written.
+ *			iMaxUdpDg, szDescription and szSystemStatus, even when
+ *			the version is refused; lpVendorInfo is never written.
+ *			A 64-bit process gets the Win64 WSADATA (408 bytes:
+ *			the two shorts and lpVendorInfo before the strings), a
+ *			32-bit one the Win32 WSADATA (400 bytes: szDescription
+ *			at offset 4, szSystemStatus at 261, iMaxSockets at 390,
+ *			iMaxUdpDg at 392, lpVendorInfo at 396).
  * @version_requested:	in: MAKEWORD(major, minor).
  * @version:		out: the negotiated version (set even on failure).
  * @high_version:	out: WINSOCK_VERSION_HIGH.
@@ -78,9 +81,11 @@
  * @startups:		out: the handle's startup count after the call.
  * @reserved:		must be zero.
  *
- * Returns 0, WSAVERNOTSUPPORTED (major version 0) or WSAEFAULT (@wsadata
- * is 0 or cannot be written), in that order.  Only a successful call
- * increments the startup count.
+ * Returns 0, WSAVERNOTSUPPORTED (major version 0), WSAEINPROGRESS (a
+ * Winsock 1.x handle and a calling thread inside a blocking call, see
+ * WINSOCK_IOC_BLOCKING) or WSAEFAULT (@wsadata is 0 or cannot be
+ * written), in that order.  Only a successful call increments the startup
+ * count.
  */
 struct winsock_startup {
 	__u64 wsadata;
@@ -98,12 +103,48 @@ struct winsock_startup {
  * @reserved:	must be zero.
  *
  * Returns 0, WSANOTINITIALISED (count already 0) or WSAEINPROGRESS (a
- * Winsock 1.x handle with a call in flight).
+ * Winsock 1.x handle and a calling thread inside a blocking call).
+ * Lookups in flight on other threads never refuse it.
  */
 struct winsock_cleanup {
 	__u32 startups;
 	__u32 reserved;
 };
+
+/*
+ * WINSOCK_IOC_BLOCKING - the calling thread entered or left a blocking
+ * Winsock call.
+ * @op:		in: WINSOCK_BLOCKING_ENTER or WINSOCK_BLOCKING_LEAVE.
+ * @reserved:	must be zero.
+ *
+ * Winsock 1.1 allows one blocking call per thread: while a thread is
+ * inside one (running its blocking hook, say), every other Winsock call
+ * that thread makes fails with WSAEINPROGRESS; other threads are not
+ * affected, and getpeername itself never blocks.  The kernel cannot see
+ * an emulator's blocking calls, so the emulator says when a thread
+ * enters one and when it leaves it.  On a handle whose negotiated
+ * version is 1.x, lookups (single and batch), WINSOCK_IOC_STARTUP and
+ * WINSOCK_IOC_CLEANUP made by a thread inside a blocking call then answer
+ * WSAEINPROGRESS, before anything else is looked at.  On a 2.x handle the
+ * state is kept but refuses nothing (Winsock 2 has no such rule).
+ *
+ * The state belongs to the thread (not to its descriptor number or its
+ * process) and to this handle; it survives WSACleanup and ends with
+ * WINSOCK_BLOCKING_LEAVE, the thread's exit or the handle's release.
+ *
+ * ENTER returns 0, WSANOTINITIALISED (no live startup) or WSAEINPROGRESS
+ * (the thread is inside a blocking call already: Winsock 1.1 refuses a
+ * blocking call made from a blocking hook).  LEAVE returns 0 or WSAEINVAL
+ * (the thread is not inside one).  -1 with errno EINVAL for an unknown
+ * @op or a non-zero @reserved, ENOMEM when the state cannot be allocated.
+ */
+struct winsock_blocking {
+	__u32 op;
+	__u32 reserved;
+};
+
+#define WINSOCK_BLOCKING_ENTER	1
+#define WINSOCK_BLOCKING_LEAVE	2
 
 /* Flags of struct winsock_getpeername. */
 /* Return the address in the native Linux layout instead of Windows'. */
@@ -121,8 +162,9 @@ struct winsock_cleanup {
  * @flags:	in: WINSOCK_GPN_*.
  * @reserved:	must be zero.
  *
- * Checks, in this order: WSANOTINITIALISED, WSAEINPROGRESS, WSAENOTSOCK,
- * WSAENETDOWN, WSAENOTCONN, WSAEFAULT.  On success the address is written
+ * Checks, in this order: WSANOTINITIALISED, WSAEINPROGRESS (Winsock 1.x
+ * handle, calling thread inside a blocking call: WINSOCK_IOC_BLOCKING),
+ * WSAENOTSOCK, WSAENETDOWN, WSAENOTCONN, WSAEFAULT.  On success the address is written
  * to @name, *@namelen is set to its size and 0 is returned; bytes of the
  * buffer beyond that size are not touched.  On failure neither @name nor
  * *@namelen is modified.
@@ -168,11 +210,11 @@ struct winsock_peer_entry {
  * @reserved:	must be zero.
  *
  * Each entry is answered in order, with the checks and results of the
- * single request (WSANOTINITIALISED and WSAEINPROGRESS included: on a
- * Winsock 1.x handle the batch is one call in flight).  Returns 0 when
- * every entry was answered.  The request itself is refused with -1 and
- * errno EINVAL (@count above the maximum, @reserved set) or EFAULT (the
- * array is not entirely readable and writable); nothing is written then.
+ * single request (WSANOTINITIALISED and WSAEINPROGRESS included).
+ * Returns 0 when every entry was answered.  The request itself is
+ * refused with -1 and errno EINVAL (@count above the maximum, @reserved
+ * set) or EFAULT (the array is not entirely readable and writable);
+ * nothing is written then.
  */
 struct winsock_getpeername_batch {
 	__u64 entries;
@@ -242,6 +284,9 @@ enum winsock_genl_cmd {
 /*
  * Attributes.  Only WINSOCK_CMD_SUBSCRIBE takes one (WINSOCK_A_SUB_FLAGS);
  * the others carry none and unknown attributes are refused.
+ * WINSOCK_A_NETNS_COOKIE is the socket's namespace as SO_NETNS_COOKIE
+ * reports it; WINSOCK_A_STATS_AUDIT_SUPPRESSED counts the kernel audit
+ * records the "audit_rate" parameter left out, machine-wide.
  */
 enum winsock_genl_attr {
 	WINSOCK_A_UNSPEC,
@@ -261,8 +306,7 @@ enum winsock_genl_attr {
 	WINSOCK_A_PEER,			/* binary: native sockaddr, when read */
 	WINSOCK_A_VERSION,		/* u32: negotiated version, 0 if none */
 	WINSOCK_A_FLAGS,		/* u32: WINSOCK_GPN_* of the request */
-	WINSOCK_A_NETNS_COOKIE,		/* u64: the socket's namespace, as
-					 * SO_NETNS_COOKIE; sockets only */
+	WINSOCK_A_NETNS_COOKIE,		/* u64: the socket's netns; sockets */
 	WINSOCK_A_NETNS_INO,		/* u32: its /proc/PID/ns/net inode */
 	WINSOCK_A_CALLER_NETNS_COOKIE,	/* u64: the caller's namespace */
 	WINSOCK_A_CALLER_NETNS_INO,	/* u32 */
@@ -270,12 +314,9 @@ enum winsock_genl_attr {
 	WINSOCK_A_STATS_RESULT,		/* nest, one per result code: */
 					/*   WINSOCK_A_RESULT and */
 	WINSOCK_A_STATS_COUNT,		/*   u64: lookups with that result */
-	WINSOCK_A_STATS_EVENTS_SENT,	/* u64: delivered to this namespace's
-					 * subscribers */
+	WINSOCK_A_STATS_EVENTS_SENT,	/* u64: to this netns' subscribers */
 	WINSOCK_A_STATS_EVENTS_DROPPED,	/* u64: dropped for them */
-	WINSOCK_A_STATS_AUDIT_SUPPRESSED, /* u64: kernel audit records left
-					   * out by "audit_rate"; initial
-					   * namespace only */
+	WINSOCK_A_STATS_AUDIT_SUPPRESSED, /* u64: initial netns only */
 	WINSOCK_A_STATS_SUBSCRIBER,	/* nest, one per subscriber: */
 	WINSOCK_A_SUB_PORTID,		/*   u32: its netlink port */
 	WINSOCK_A_SUB_FLAGS,		/*   u32: WINSOCK_SUB_* */
@@ -288,11 +329,25 @@ enum winsock_genl_attr {
 
 #define WINSOCK_A_MAX (__WINSOCK_A_MAX - 1)
 
-#define WINSOCK_IOC_MAGIC	0xB7
+/*
+ * The ioctl numbers.  Magic 0xB7 (ABI 1) is NSIO, the namespace ioctls of
+ * include/uapi/linux/nsfs.h (and remoteproc's): ABI 2 uses 0xC4, free in
+ * Documentation/userspace-api/ioctl/ioctl-number.rst (upstream, late
+ * 2025: 0xC0 is the USB IOWarrior's, 0xCA cxl's; the 0xB8-0xBA magics next
+ * to the old one were handed out recently, to mshv and liveupdate).  A
+ * program built against ABI 1 gets ENOTTY from every one of its numbers.
+ *
+ * Directions are the caller's view, as _IOW/_IOR define them: _IOW, the
+ * kernel only reads the request; _IOWR, it reads it and writes an answer
+ * into it.  GETPEERNAME and GETPEERNAME_BATCH write only through the
+ * pointers the request carries, never into the request itself.
+ */
+#define WINSOCK_IOC_MAGIC	0xC4
 #define WINSOCK_IOC_STARTUP	_IOWR(WINSOCK_IOC_MAGIC, 0x01, struct winsock_startup)
-#define WINSOCK_IOC_CLEANUP	_IOR(WINSOCK_IOC_MAGIC, 0x02, struct winsock_cleanup)
+#define WINSOCK_IOC_CLEANUP	_IOWR(WINSOCK_IOC_MAGIC, 0x02, struct winsock_cleanup)
 #define WINSOCK_IOC_GETPEERNAME	_IOW(WINSOCK_IOC_MAGIC, 0x03, struct winsock_getpeername)
 #define WINSOCK_IOC_GETPEERNAME_BATCH \
 	_IOW(WINSOCK_IOC_MAGIC, 0x04, struct winsock_getpeername_batch)
+#define WINSOCK_IOC_BLOCKING	_IOW(WINSOCK_IOC_MAGIC, 0x05, struct winsock_blocking)
 
 #endif /* _UAPI_LINUX_WINSOCK_H */

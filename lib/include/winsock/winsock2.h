@@ -25,15 +25,27 @@ typedef unsigned short WORD;
 #define WSADESCRIPTION_LEN	256
 #define WSASYS_STATUS_LEN	128
 
-/* The Windows x64 field order and sizes. */
+/*
+ * Windows' two WSADATA layouts: Win64's (408 bytes) puts the two shorts
+ * and lpVendorInfo before the strings, Win32's (400 bytes) after them.
+ * The kernel writes the one of the calling process's ABI.
+ */
 typedef struct WSAData {
 	WORD		wVersion;
 	WORD		wHighVersion;
+#ifdef __LP64__
 	unsigned short	iMaxSockets;
 	unsigned short	iMaxUdpDg;
 	char		*lpVendorInfo;
 	char		szDescription[WSADESCRIPTION_LEN + 1];
 	char		szSystemStatus[WSASYS_STATUS_LEN + 1];
+#else
+	char		szDescription[WSADESCRIPTION_LEN + 1];
+	char		szSystemStatus[WSASYS_STATUS_LEN + 1];
+	unsigned short	iMaxSockets;
+	unsigned short	iMaxUdpDg;
+	char		*lpVendorInfo;
+#endif
 } WSADATA, *LPWSADATA;
 
 #define MAKEWORD(low, high) \
@@ -152,7 +164,20 @@ struct ws_peer_query {
  */
 int ws_getpeername_batch(struct ws_peer_query *q, unsigned int n);
 
-/* The library's release, e.g. "0.2.0" (the same as the module's modinfo). */
+/*
+ * For emulators of Winsock 1.1: the calling thread entered (or left) a
+ * blocking Winsock call.  While it is inside one, its other calls on a
+ * 1.x startup fail with WSAEINPROGRESS; other threads are not affected.
+ * 0, or SOCKET_ERROR with WSAGetLastError(): WSANOTINITIALISED or
+ * WSAEINPROGRESS (enter), WSAEINVAL (leave without enter).
+ */
+int ws_blocking_enter(void);
+int ws_blocking_leave(void);
+
+/*
+ * The library's release and the ABI it speaks, e.g. "0.2.0 (ABI 2)"; the
+ * module's modinfo has them as "version" and "abi".
+ */
 const char *ws_version(void);
 
 #ifdef WINSOCK_API_NAMES
