@@ -2,10 +2,10 @@
 /*
  * winsock-audit: watch and count the peer lookups made through
  * /dev/winsock, from the kernel's audit stream (generic netlink family
- * "winsock").
+ * "winsock", version 2).
  *
- *   winsock-audit monitor [--json] [--pid PID] [--uid UID] [--result CODE]
- *                         [--count N]
+ *   winsock-audit monitor [--best-effort] [--json] [--pid PID] [--uid UID]
+ *                         [--result CODE] [--count N]
  *   winsock-audit stats [--json]
  *   winsock-audit reset
  *
@@ -25,12 +25,17 @@
 
 #include "wsaudit.h"
 
+/* stdout is written in blocks of this size, and after every batch. */
+#define OUT_BUF (64 << 10)
+
 struct monitor {
 	int json;
+	uint32_t sub_flags;		/* WINSOCK_SUB_* */
 	long pid, uid, result;		/* -1: no filter */
 	long count;			/* stop after this many, 0: never */
 	long shown;
-	uint64_t last_seq;
+	uint64_t received, lost, last_seq;
+	struct wsa_clock clk;
 };
 
 static volatile sig_atomic_t stop;
@@ -41,54 +46,22 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static const char *family_name(uint32_t family)
+static double now_s(void)
 {
-	switch (family) {
-	case AF_UNIX:
-		return "unix";
-	case AF_INET:
-		return "inet";
-	case AF_INET6:
-		return "inet6";
-	default:
-		return "other";
-	}
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* JSON string body: the comm and peer can hold any byte. */
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static void format_time(char *buf, size_t size, uint64_t ns)
-{
-	time_t sec = (time_t)(ns / 1000000000);
-	struct tm tm;
-
-	gmtime_r(&sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu64 "Z",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, ns % 1000000000);
-}
-
+/* Numbers start at 1 for each subscription: any gap is a loss. */
 static void report_lost(struct monitor *m, uint64_t seq)
 {
 	uint64_t lost;
 
-	if (m->last_seq && seq > m->last_seq + 1) {
+	if (seq > m->last_seq + 1) {
 		lost = seq - m->last_seq - 1;
+		m->lost += lost;
 		if (m->json)
 			printf("{\"lost\":%" PRIu64 ",\"after_seq\":%" PRIu64 "}\n",
 			       lost, m->last_seq);
@@ -102,46 +75,20 @@ static void report_lost(struct monitor *m, uint64_t seq)
 static void print_event(const struct wsa_event *e, void *arg)
 {
 	struct monitor *m = arg;
-	char peer[160], when[48];
+	char line[WSA_LINE_MAX];
+	size_t len;
 
+	/* --count reached: the rest of the batch stays unread. */
+	if (stop)
+		return;
+	m->received++;
 	report_lost(m, e->seq);
 	if ((m->pid >= 0 && e->pid != (uint64_t)m->pid) ||
 	    (m->uid >= 0 && e->uid != (uint64_t)m->uid) ||
 	    (m->result >= 0 && e->result != (uint64_t)m->result))
 		return;
-	wsa_format_peer(peer, sizeof(peer), e);
-	format_time(when, sizeof(when), e->timestamp_ns);
-	if (m->json) {
-		printf("{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"timestamp_ns\":%" PRIu64
-		       ",\"pid\":%u,\"tid\":%u,\"uid\":%u,\"gid\":%u,\"comm\":",
-		       e->seq, when, e->timestamp_ns, e->pid, e->tid, e->uid, e->gid);
-		json_string(e->comm);
-		printf(",\"socket\":%" PRIu64, e->socket);
-		if (e->has_socket)
-			printf(",\"family\":%u,\"type\":%u,\"protocol\":%u",
-			       e->family, e->type, e->protocol);
-		printf(",\"result\":%u,\"result_name\":\"%s\"", e->result,
-		       wsa_result_name(e->result));
-		if (e->peerlen) {
-			printf(",\"peer\":");
-			json_string(peer);
-		}
-		printf(",\"version\":\"%u.%u\",\"flags\":%u,\"netns_ino\":%u,\"netns_cookie\":%" PRIu64 "}\n",
-		       e->version & 0xff, e->version >> 8, e->flags,
-		       e->netns_ino, e->netns_cookie);
-	} else {
-		printf("%s seq=%" PRIu64 " pid=%u tid=%u uid=%u gid=%u comm=%s socket=%" PRIu64,
-		       when, e->seq, e->pid, e->tid, e->uid, e->gid, e->comm,
-		       e->socket);
-		if (e->has_socket)
-			printf(" family=%s type=%u protocol=%u",
-			       family_name(e->family), e->type, e->protocol);
-		printf(" result=%s", wsa_result_name(e->result));
-		if (e->peerlen)
-			printf(" peer=%s", peer[0] ? peer : "(unnamed)");
-		printf(" version=%u.%u netns=%u\n", e->version & 0xff,
-		       e->version >> 8, e->netns_ino);
-	}
+	len = m->json ? wsa_format_json(line, e, &m->clk) : wsa_format_text(line, e, &m->clk);
+	fwrite_unlocked(line, 1, len, stdout);
 	m->shown++;
 	if (m->count && m->shown >= m->count)
 		stop = 1;
@@ -179,12 +126,41 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
+/*
+ * One batch: what is queued, many events per datagram, up to BATCH
+ * datagrams; then the output is flushed.  1 when more is queued, 0 when
+ * the socket ran dry, -1 on error.
+ */
+#define BATCH 64
+
+static int drain(struct wsa_conn *c, struct monitor *m)
+{
+	int err = 0, n;
+
+	for (n = 0; n < BATCH && !stop; n++) {
+		err = wsa_receive(c, print_event, m);
+		/* An overflow: the next event's number shows the gap. */
+		if (err == -EAGAIN)
+			break;
+		if (err && err != -ENOBUFS)
+			return -fail("receive", err);
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "winsock-audit: writing the events: %s\n", strerror(errno));
+		return -1;
+	}
+	return err != -EAGAIN;
+}
+
 static int monitor(struct wsa_conn *c, struct monitor *m)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	double t_sub, t_first = 0, t_last = 0, t_batch, span;
+	const struct timespec now = { 0, 0 };
 	sigset_t block, orig;
 	struct pollfd pfd;
-	int err;
+	uint64_t before;
+	int rc = 0, more, err;
 
 	/* Signals are only delivered inside ppoll: no race with the test. */
 	sigemptyset(&block);
@@ -193,32 +169,49 @@ static int monitor(struct wsa_conn *c, struct monitor *m)
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe is a write error, reported, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOFBF, OUT_BUF);
 
-	err = wsa_subscribe(c);
+	err = wsa_subscribe(c, m->sub_flags);
 	if (err)
 		return fail("subscribe", err);
 	err = wsa_set_nonblocking(c);
 	if (err)
 		return fail("socket", err);
+	t_sub = now_s();
 	fprintf(stderr, "winsock-audit: listening\n");
-	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	pfd.fd = wsa_fd(c);
 	pfd.events = POLLIN;
+	/* Events may already be held from before the subscription's ack. */
 	while (!stop) {
-		if (ppoll(&pfd, 1, NULL, &orig) < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail("poll", -errno);
+		t_batch = now_s();
+		before = m->received;
+		more = drain(c, m);
+		if (m->received != before) {
+			if (!t_first)
+				t_first = t_batch;
+			t_last = now_s();
 		}
-		do {
-			err = wsa_receive(c, print_event, m);
-			/* An overflow: the next event's number shows the gap. */
-		} while (!stop && (err == 0 || err == -ENOBUFS));
-		if (err != -EAGAIN && err != 0 && err != -ENOBUFS)
-			return fail("receive", err);
+		if (more < 0) {
+			rc = 1;
+			break;
+		}
+		if (stop)
+			break;
+		/* Still more queued: only let a pending signal in, no wait. */
+		if (ppoll(&pfd, 1, more ? &now : NULL, &orig) < 0 && errno != EINTR) {
+			rc = fail("poll", -errno);
+			break;
+		}
 	}
-	return 0;
+	fflush(stdout);
+	/* From the first batch's arrival to the last one's end. */
+	span = t_first ? t_last - t_first : now_s() - t_sub;
+	fprintf(stderr, "winsock-audit: %" PRIu64 " events, %" PRIu64 " lost, %.3f s, %.0f events/s\n",
+		m->received, m->lost, span, span > 0 ? (double)m->received / span : 0.0);
+	return rc;
 }
 
 static int stats(struct wsa_conn *c, int json)
@@ -234,8 +227,19 @@ static int stats(struct wsa_conn *c, int json)
 		for (i = 0; i < st.nresults; i++)
 			printf("%s\"%s\":%" PRIu64, i ? "," : "",
 			       wsa_result_name(st.result[i]), st.count[i]);
-		printf("},\"events_sent\":%" PRIu64 ",\"events_dropped\":%" PRIu64 "}\n",
+		printf("},\"events_sent\":%" PRIu64 ",\"events_dropped\":%" PRIu64,
 		       st.events_sent, st.events_dropped);
+		if (st.has_audit_suppressed)
+			printf(",\"audit_suppressed\":%" PRIu64, st.audit_suppressed);
+		printf(",\"subscribers\":[");
+		for (i = 0; i < st.nsubscribers; i++)
+			printf("%s{\"portid\":%u,\"flags\":%u,\"best_effort\":%s,\"queued\":%u,"
+			       "\"sent\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"seq\":%" PRIu64 "}",
+			       i ? "," : "", st.sub[i].portid, st.sub[i].flags,
+			       st.sub[i].flags & WINSOCK_SUB_BEST_EFFORT ? "true" : "false",
+			       st.sub[i].queued, st.sub[i].sent, st.sub[i].dropped,
+			       st.sub[i].seq);
+		printf("]}\n");
 		return 0;
 	}
 	printf("lookups            %" PRIu64 "\n", st.lookups);
@@ -244,13 +248,22 @@ static int stats(struct wsa_conn *c, int json)
 		       st.count[i]);
 	printf("events sent        %" PRIu64 "\n", st.events_sent);
 	printf("events dropped     %" PRIu64 "\n", st.events_dropped);
+	if (st.has_audit_suppressed)
+		printf("audit suppressed   %" PRIu64 "\n", st.audit_suppressed);
+	printf("subscribers        %d\n", st.nsubscribers);
+	for (i = 0; i < st.nsubscribers; i++)
+		printf("  port %-10u %-11s queued %u, sent %" PRIu64 ", dropped %" PRIu64
+		       ", last seq %" PRIu64 "\n", st.sub[i].portid,
+		       st.sub[i].flags & WINSOCK_SUB_BEST_EFFORT ? "best-effort" : "reliable",
+		       st.sub[i].queued, st.sub[i].sent, st.sub[i].dropped, st.sub[i].seq);
 	return 0;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: winsock-audit monitor [--json] [--pid PID] [--uid UID] [--result CODE] [--count N]\n"
+		"usage: winsock-audit monitor [--best-effort] [--json] [--pid PID] [--uid UID]\n"
+		"                             [--result CODE] [--count N]\n"
 		"       winsock-audit stats [--json]\n"
 		"       winsock-audit reset\n"
 		"       winsock-audit --version\n");
@@ -260,6 +273,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "best-effort", no_argument, NULL, 'b' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "result", required_argument, NULL, 'r' },
@@ -274,11 +288,14 @@ int main(int argc, char **argv)
 	int opt, err, rc;
 	long *dst;
 
-	while ((opt = getopt_long(argc, argv, "jp:u:r:n:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jbp:u:r:n:hV", opts, NULL)) != -1) {
 		dst = NULL;
 		switch (opt) {
 		case 'j':
 			m.json = 1;
+			continue;
+		case 'b':
+			m.sub_flags |= WINSOCK_SUB_BEST_EFFORT;
 			continue;
 		case 'p':
 			dst = &m.pid;

@@ -1,23 +1,33 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * wsaudit: the libnl-3 client of the winsock audit stream.  All netlink
- * framing is libnl's; this file only knows the family's attributes.
+ * wsaudit: the libnl-3 client of the winsock audit stream.  libnl frames,
+ * sends and receives; this file walks the datagrams itself because one
+ * datagram may hold many events and, on a subscribed socket, events and
+ * the answers to requests arrive interleaved.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <linux/netlink.h>
 #include <unistd.h>
 
 #include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include <linux/winsock.h>
-
 #include "wsaudit.h"
+
+/*
+ * libnl's receive buffer.  The module packs events into datagrams of at
+ * most 16 KiB (WS_BATCH_BYTES); four times that takes any datagram in one
+ * recvmsg(), without the MSG_PEEK round trip libnl makes by default.  A
+ * datagram that still did not fit is lost whole, and seen as a gap.
+ */
+#define WSA_MSG_BUF		(64 << 10)
+/* How long a request waits for its answer. */
+#define WSA_REPLY_MS		10000
 
 /* What userspace accepts from the kernel: types and sizes checked. */
 static struct nla_policy wsa_policy[WINSOCK_A_MAX + 1] = {
@@ -38,13 +48,23 @@ static struct nla_policy wsa_policy[WINSOCK_A_MAX + 1] = {
 	[WINSOCK_A_FLAGS]		= { .type = NLA_U32 },
 	[WINSOCK_A_NETNS_COOKIE]	= { .type = NLA_U64 },
 	[WINSOCK_A_NETNS_INO]		= { .type = NLA_U32 },
+	[WINSOCK_A_CALLER_NETNS_COOKIE]	= { .type = NLA_U64 },
+	[WINSOCK_A_CALLER_NETNS_INO]	= { .type = NLA_U32 },
 	[WINSOCK_A_STATS_LOOKUPS]	= { .type = NLA_U64 },
 	[WINSOCK_A_STATS_RESULT]	= { .type = NLA_NESTED },
 	[WINSOCK_A_STATS_COUNT]		= { .type = NLA_U64 },
 	[WINSOCK_A_STATS_EVENTS_SENT]	= { .type = NLA_U64 },
 	[WINSOCK_A_STATS_EVENTS_DROPPED] = { .type = NLA_U64 },
+	[WINSOCK_A_STATS_AUDIT_SUPPRESSED] = { .type = NLA_U64 },
+	[WINSOCK_A_STATS_SUBSCRIBER]	= { .type = NLA_NESTED },
+	[WINSOCK_A_SUB_PORTID]		= { .type = NLA_U32 },
+	[WINSOCK_A_SUB_FLAGS]		= { .type = NLA_U32 },
+	[WINSOCK_A_SUB_QUEUED]		= { .type = NLA_U32 },
+	[WINSOCK_A_SUB_SENT]		= { .type = NLA_U64 },
+	[WINSOCK_A_SUB_DROPPED]		= { .type = NLA_U64 },
 };
 
+/* libnl's error codes, for what libnl itself reports. */
 static int wsa_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
@@ -53,81 +73,64 @@ static int wsa_errno(int nlerr)
 	case NLE_PERM:
 		return -EPERM;
 	case NLE_NOMEM:		/* what libnl makes of ENOBUFS */
+	case NLE_MSG_TRUNC:	/* a datagram was lost: the gap shows it */
 		return -ENOBUFS;
 	case NLE_AGAIN:
 		return -EAGAIN;
 	case NLE_INTR:
 		return -EINTR;
 	case NLE_OBJ_NOTFOUND:
-		return -ENOENT;
+		return -EPROTONOSUPPORT;
 	default:
 		return -EIO;
 	}
 }
 
-const char *wsa_strerror(int err)
+/* The family's id, if it is there and speaks this version. */
+static int wsa_resolve(struct nl_sock *sk)
 {
-	switch (err) {
-	case -ENODEV:
-		return "the winsock module is not loaded (modprobe winsock)";
-	case -ENOENT:
-		return "the winsock module has no \"" WINSOCK_GENL_NAME
-		       "\" netlink family: is it an older version?";
-	case -EPERM:
-		return "permission denied: the audit stream needs CAP_NET_ADMIN in this network namespace";
-	case -ENOBUFS:
-		return "receive buffer overflowed, events lost";
-	default:
-		return strerror(-err);
-	}
-}
+	struct nl_cache *cache;
+	struct genl_family *fam;
+	int id = -EPROTONOSUPPORT, err;
 
-const char *wsa_result_name(uint32_t result)
-{
-	switch (result) {
-	case 0:
-		return "success";
-	case WINSOCK_WSANOTINITIALISED:
-		return "WSANOTINITIALISED";
-	case WINSOCK_WSAEINPROGRESS:
-		return "WSAEINPROGRESS";
-	case WINSOCK_WSAENOTSOCK:
-		return "WSAENOTSOCK";
-	case WINSOCK_WSAENETDOWN:
-		return "WSAENETDOWN";
-	case WINSOCK_WSAENOTCONN:
-		return "WSAENOTCONN";
-	case WINSOCK_WSAEFAULT:
-		return "WSAEFAULT";
-	default:
-		return "unknown";
+	err = genl_ctrl_alloc_cache(sk, &cache);
+	if (err < 0)
+		return wsa_errno(err);
+	fam = genl_ctrl_search_by_name(cache, WINSOCK_GENL_NAME);
+	if (fam) {
+		if (genl_family_get_version(fam) == WINSOCK_GENL_VERSION)
+			id = (int)genl_family_get_id(fam);
+		genl_family_put(fam);
 	}
+	nl_cache_free(cache);
+	return id;
 }
 
 int wsa_open(struct wsa_conn *c)
 {
 	int err;
 
+	memset(c, 0, sizeof(*c));
 	c->sk = nl_socket_alloc();
 	if (!c->sk)
 		return -ENOMEM;
 	err = genl_connect(c->sk);
-	if (err < 0)
-		goto fail;
-	c->family = genl_ctrl_resolve(c->sk, WINSOCK_GENL_NAME);
+	if (err < 0) {
+		err = wsa_errno(err);
+		goto out;
+	}
+	c->family = wsa_resolve(c->sk);
 	if (c->family < 0) {
-		err = access("/sys/module/winsock", F_OK) ? -ENODEV : -ENOENT;
+		err = c->family;
+		if (err == -EPROTONOSUPPORT && access("/sys/module/winsock", F_OK))
+			err = -ENODEV;
 		goto out;
 	}
-	c->group = genl_ctrl_resolve_grp(c->sk, WINSOCK_GENL_NAME,
-					 WINSOCK_GENL_MCGRP_EVENTS);
-	if (c->group < 0) {
-		err = -ENOENT;
+	err = wsa_errno(nl_socket_set_msg_buf_size(c->sk, WSA_MSG_BUF));
+	if (err)
 		goto out;
-	}
+	nl_socket_disable_msg_peek(c->sk);
 	return 0;
-fail:
-	err = wsa_errno(err);
 out:
 	nl_socket_free(c->sk);
 	c->sk = NULL;
@@ -138,6 +141,9 @@ void wsa_close(struct wsa_conn *c)
 {
 	nl_socket_free(c->sk);
 	c->sk = NULL;
+	free(c->pending);
+	c->pending = NULL;
+	c->npending = c->cap = 0;
 }
 
 int wsa_fd(const struct wsa_conn *c)
@@ -145,25 +151,25 @@ int wsa_fd(const struct wsa_conn *c)
 	return nl_socket_get_fd(c->sk);
 }
 
-int wsa_subscribe(struct wsa_conn *c)
+uint32_t wsa_portid(const struct wsa_conn *c)
 {
-	int one = 1;
+	return nl_socket_get_local_port(c->sk);
+}
 
-	/*
-	 * Without NETLINK_BROADCAST_ERROR the kernel never learns that an
-	 * event overflowed this socket, and could not count it as dropped.
-	 */
-	if (setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK,
-		       NETLINK_BROADCAST_ERROR, &one, sizeof(one)))
-		return -errno;
-	/* Events are not replies: they carry no sequence of ours. */
-	nl_socket_disable_seq_check(c->sk);
-	return wsa_errno(nl_socket_add_membership(c->sk, c->group));
+size_t wsa_pending(const struct wsa_conn *c)
+{
+	return c->npending;
 }
 
 int wsa_set_rcvbuf(struct wsa_conn *c, int bytes)
 {
-	return wsa_errno(nl_socket_set_buffer_size(c->sk, bytes, 0));
+	int fd = nl_socket_get_fd(c->sk);
+
+	c->rcvbuf_set = 1;
+	/* FORCE goes past net.core.rmem_max, for CAP_NET_ADMIN only. */
+	if (!setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) ? -errno : 0;
 }
 
 int wsa_set_nonblocking(struct wsa_conn *c)
@@ -181,6 +187,8 @@ static void wsa_parse_event(struct nlattr **tb, struct wsa_event *e)
 	U64(WINSOCK_A_SOCKET, socket);
 	U64(WINSOCK_A_NETNS_COOKIE, netns_cookie);
 	U32(WINSOCK_A_NETNS_INO, netns_ino);
+	U64(WINSOCK_A_CALLER_NETNS_COOKIE, caller_netns_cookie);
+	U32(WINSOCK_A_CALLER_NETNS_INO, caller_netns_ino);
 	U32(WINSOCK_A_PID, pid);
 	U32(WINSOCK_A_TID, tid);
 	U32(WINSOCK_A_UID, uid);
@@ -194,6 +202,7 @@ static void wsa_parse_event(struct nlattr **tb, struct wsa_event *e)
 #undef U64
 #undef U32
 	e->has_socket = tb[WINSOCK_A_FAMILY] != NULL;
+	e->has_netns = tb[WINSOCK_A_NETNS_INO] != NULL;
 	if (tb[WINSOCK_A_COMM])
 		nla_strlcpy(e->comm, tb[WINSOCK_A_COMM], sizeof(e->comm));
 	if (tb[WINSOCK_A_PEER]) {
@@ -202,149 +211,242 @@ static void wsa_parse_event(struct nlattr **tb, struct wsa_event *e)
 	}
 }
 
-struct wsa_recv_ctx {
+static int wsa_hold(struct wsa_conn *c, const struct wsa_event *e)
+{
+	struct wsa_event *p;
+	size_t cap;
+
+	if (c->npending == c->cap) {
+		cap = c->cap ? 2 * c->cap : 64;
+		p = realloc(c->pending, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		c->pending = p;
+		c->cap = cap;
+	}
+	c->pending[c->npending++] = *e;
+	return 0;
+}
+
+/* One datagram: events to @cb (or held), the answer to request @seq noted. */
+struct wsa_walk {
 	void (*cb)(const struct wsa_event *e, void *arg);
 	void *arg;
+	uint32_t seq;			/* 0: no request outstanding */
+	int (*reply)(struct nlmsghdr *nlh, void *arg);
+	void *reply_arg;
+	int done;			/* the ack (or error) of @seq came */
+	int err;
 };
 
-static int wsa_on_event(struct nl_msg *msg, void *arg)
+static int wsa_read(struct wsa_conn *c, struct wsa_walk *w)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct genlmsghdr *gh = nlmsg_data(nlh);
-	struct wsa_recv_ctx *ctx = arg;
 	struct nlattr *tb[WINSOCK_A_MAX + 1];
+	struct sockaddr_nl nla = { 0 };
+	unsigned char *buf = NULL;
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *gh;
+	struct nlmsgerr *ne;
 	struct wsa_event e;
+	int n, err = 0;
 
-	if (gh->cmd != WINSOCK_CMD_EVENT)
-		return NL_SKIP;
-	if (genlmsg_parse(nlh, 0, tb, WINSOCK_A_MAX, wsa_policy) < 0)
-		return NL_SKIP;
-	wsa_parse_event(tb, &e);
-	ctx->cb(&e, ctx->arg);
-	return NL_OK;
+	n = nl_recv(c->sk, &nla, &buf, NULL);
+	if (n <= 0)
+		return n ? wsa_errno(n) : -EIO;
+	/* Only the kernel may talk to us. */
+	if (nla.nl_pid)
+		goto out;
+	for (nlh = (struct nlmsghdr *)buf; nlmsg_ok(nlh, n); nlh = nlmsg_next(nlh, &n)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			ne = nlmsg_data(nlh);
+			if (!w->seq || nlh->nlmsg_seq != w->seq ||
+			    nlh->nlmsg_len < (uint32_t)nlmsg_size(sizeof(*ne)))
+				continue;	/* a late answer to a request given up */
+			w->done = 1;
+			if (!w->err)
+				w->err = ne->error;
+			continue;
+		}
+		if (nlh->nlmsg_type != c->family ||
+		    nlh->nlmsg_len < (uint32_t)nlmsg_size(GENL_HDRLEN))
+			continue;
+		gh = nlmsg_data(nlh);
+		if (gh->cmd != WINSOCK_CMD_EVENT) {
+			if (w->seq && nlh->nlmsg_seq == w->seq && w->reply &&
+			    !w->err)
+				w->err = w->reply(nlh, w->reply_arg);
+			continue;
+		}
+		if (genlmsg_parse(nlh, 0, tb, WINSOCK_A_MAX, wsa_policy) < 0)
+			continue;
+		wsa_parse_event(tb, &e);
+		if (w->cb) {
+			w->cb(&e, w->arg);
+		} else if (!err) {
+			err = wsa_hold(c, &e);
+		}
+	}
+out:
+	free(buf);
+	return err;
 }
 
 int wsa_receive(struct wsa_conn *c,
 		void (*cb)(const struct wsa_event *e, void *arg), void *arg)
 {
-	struct wsa_recv_ctx ctx = { cb, arg };
-	int err;
+	struct wsa_walk w = { .cb = cb, .arg = arg };
+	size_t i, n = c->npending, cap = c->cap;
+	struct wsa_event *held = c->pending;
 
-	nl_socket_modify_cb(c->sk, NL_CB_VALID, NL_CB_CUSTOM, wsa_on_event, &ctx);
-	err = nl_recvmsgs_default(c->sk);
-	return err < 0 ? wsa_errno(err) : 0;
-}
-
-static int wsa_on_stats(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *tb[WINSOCK_A_MAX + 1], *nest[WINSOCK_A_MAX + 1], *a;
-	struct wsa_stats *st = arg;
-	int rem;
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, WINSOCK_A_MAX, wsa_policy) < 0)
-		return NL_SKIP;
-	if (tb[WINSOCK_A_STATS_LOOKUPS])
-		st->lookups = nla_get_u64(tb[WINSOCK_A_STATS_LOOKUPS]);
-	if (tb[WINSOCK_A_STATS_EVENTS_SENT])
-		st->events_sent = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_SENT]);
-	if (tb[WINSOCK_A_STATS_EVENTS_DROPPED])
-		st->events_dropped = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_DROPPED]);
-	nlmsg_for_each_attr(a, nlmsg_hdr(msg), GENL_HDRLEN, rem) {
-		if (nla_type(a) != WINSOCK_A_STATS_RESULT ||
-		    st->nresults == WSA_NRESULTS)
-			continue;
-		if (nla_parse_nested(nest, WINSOCK_A_MAX, a, wsa_policy) < 0 ||
-		    !nest[WINSOCK_A_RESULT] || !nest[WINSOCK_A_STATS_COUNT])
-			continue;
-		st->result[st->nresults] = nla_get_u32(nest[WINSOCK_A_RESULT]);
-		st->count[st->nresults] = nla_get_u64(nest[WINSOCK_A_STATS_COUNT]);
-		st->nresults++;
+	if (!n)
+		return wsa_read(c, &w);
+	/* Detached: @cb may make a request, which may hold new events. */
+	c->pending = NULL;
+	c->npending = c->cap = 0;
+	for (i = 0; i < n; i++)
+		cb(&held[i], arg);
+	if (!c->pending) {
+		c->pending = held;
+		c->cap = cap;
+	} else {
+		free(held);
 	}
-	return NL_OK;
+	return 0;
 }
 
-static int wsa_request(struct wsa_conn *c, uint8_t cmd)
+/* Send @cmd (with @flags as WINSOCK_A_SUB_FLAGS if @with_flags), wait for the ack. */
+static int wsa_request(struct wsa_conn *c, uint8_t cmd, int with_flags, uint32_t flags,
+		       int (*reply)(struct nlmsghdr *nlh, void *arg), void *arg)
 {
+	struct wsa_walk w = { .reply = reply, .reply_arg = arg };
+	struct pollfd pfd = { .fd = nl_socket_get_fd(c->sk), .events = POLLIN };
 	struct nl_msg *msg = nlmsg_alloc();
 	int err;
 
 	if (!msg)
 		return -ENOMEM;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, 0,
-			 cmd, WINSOCK_GENL_VERSION)) {
+			 cmd, WINSOCK_GENL_VERSION) ||
+	    (with_flags && nla_put_u32(msg, WINSOCK_A_SUB_FLAGS, flags) < 0)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
 	err = nl_send_auto(c->sk, msg);
+	w.seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);
-	return err < 0 ? wsa_errno(err) : 0;
+	if (err < 0)
+		return wsa_errno(err);
+	while (!w.done) {
+		err = wsa_read(c, &w);
+		if (err == -EAGAIN) {
+			/* A non-blocking connection: wait here. */
+			err = poll(&pfd, 1, WSA_REPLY_MS);
+			if (err < 0 && errno != EINTR)
+				return -errno;
+			if (!err)
+				return -ETIMEDOUT;
+			continue;
+		}
+		/*
+		 * ENOBUFS: the receive buffer of a subscribed connection
+		 * was full and the answer may have been dropped with the
+		 * overflow; waiting for it could be forever.
+		 */
+		if (err)
+			return err;
+	}
+	return w.err;
+}
+
+int wsa_subscribe(struct wsa_conn *c, uint32_t flags)
+{
+	int err;
+
+	/* Before the first event: a burst must find room. */
+	if (!c->rcvbuf_set) {
+		err = wsa_set_rcvbuf(c, WSA_RCVBUF_DEFAULT);
+		if (err)
+			return err;
+	}
+	return wsa_request(c, WINSOCK_CMD_SUBSCRIBE, 1, flags, NULL, NULL);
+}
+
+int wsa_unsubscribe(struct wsa_conn *c)
+{
+	return wsa_request(c, WINSOCK_CMD_UNSUBSCRIBE, 0, 0, NULL, NULL);
+}
+
+static void wsa_parse_subscriber(struct nlattr *a, struct wsa_stats *st)
+{
+	struct nlattr *nest[WINSOCK_A_MAX + 1];
+	struct wsa_subscriber *s;
+
+	if (st->nsubscribers == WINSOCK_SUBSCRIBERS_MAX ||
+	    nla_parse_nested(nest, WINSOCK_A_MAX, a, wsa_policy) < 0 ||
+	    !nest[WINSOCK_A_SUB_PORTID])
+		return;
+	s = &st->sub[st->nsubscribers++];
+	s->portid = nla_get_u32(nest[WINSOCK_A_SUB_PORTID]);
+	if (nest[WINSOCK_A_SUB_FLAGS])
+		s->flags = nla_get_u32(nest[WINSOCK_A_SUB_FLAGS]);
+	if (nest[WINSOCK_A_SUB_QUEUED])
+		s->queued = nla_get_u32(nest[WINSOCK_A_SUB_QUEUED]);
+	if (nest[WINSOCK_A_SUB_SENT])
+		s->sent = nla_get_u64(nest[WINSOCK_A_SUB_SENT]);
+	if (nest[WINSOCK_A_SUB_DROPPED])
+		s->dropped = nla_get_u64(nest[WINSOCK_A_SUB_DROPPED]);
+	if (nest[WINSOCK_A_SEQ])
+		s->seq = nla_get_u64(nest[WINSOCK_A_SEQ]);
+}
+
+static void wsa_parse_result(struct nlattr *a, struct wsa_stats *st)
+{
+	struct nlattr *nest[WINSOCK_A_MAX + 1];
+
+	if (st->nresults == WSA_NRESULTS ||
+	    nla_parse_nested(nest, WINSOCK_A_MAX, a, wsa_policy) < 0 ||
+	    !nest[WINSOCK_A_RESULT] || !nest[WINSOCK_A_STATS_COUNT])
+		return;
+	st->result[st->nresults] = nla_get_u32(nest[WINSOCK_A_RESULT]);
+	st->count[st->nresults] = nla_get_u64(nest[WINSOCK_A_STATS_COUNT]);
+	st->nresults++;
+}
+
+static int wsa_on_stats(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[WINSOCK_A_MAX + 1], *a;
+	struct wsa_stats *st = arg;
+	int rem;
+
+	if (genlmsg_parse(nlh, 0, tb, WINSOCK_A_MAX, wsa_policy) < 0)
+		return -EIO;
+	if (tb[WINSOCK_A_STATS_LOOKUPS])
+		st->lookups = nla_get_u64(tb[WINSOCK_A_STATS_LOOKUPS]);
+	if (tb[WINSOCK_A_STATS_EVENTS_SENT])
+		st->events_sent = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_SENT]);
+	if (tb[WINSOCK_A_STATS_EVENTS_DROPPED])
+		st->events_dropped = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_DROPPED]);
+	if (tb[WINSOCK_A_STATS_AUDIT_SUPPRESSED]) {
+		st->has_audit_suppressed = 1;
+		st->audit_suppressed = nla_get_u64(tb[WINSOCK_A_STATS_AUDIT_SUPPRESSED]);
+	}
+	/* genlmsg_parse() keeps only the last of repeated attributes. */
+	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
+		if (nla_type(a) == WINSOCK_A_STATS_RESULT)
+			wsa_parse_result(a, st);
+		else if (nla_type(a) == WINSOCK_A_STATS_SUBSCRIBER)
+			wsa_parse_subscriber(a, st);
+	}
+	return 0;
 }
 
 int wsa_get_stats(struct wsa_conn *c, struct wsa_stats *st)
 {
-	int err;
-
 	memset(st, 0, sizeof(*st));
-	nl_socket_modify_cb(c->sk, NL_CB_VALID, NL_CB_CUSTOM, wsa_on_stats, st);
-	err = wsa_request(c, WINSOCK_CMD_GET_STATS);
-	if (err)
-		return err;
-	err = nl_recvmsgs_default(c->sk);
-	if (err < 0)
-		return wsa_errno(err);
-	/* The reply is followed by the ack libnl asked for. */
-	return wsa_errno(nl_wait_for_ack(c->sk));
+	return wsa_request(c, WINSOCK_CMD_GET_STATS, 0, 0, wsa_on_stats, st);
 }
 
 int wsa_reset_stats(struct wsa_conn *c)
 {
-	int err = wsa_request(c, WINSOCK_CMD_RESET_STATS);
-
-	return err ? err : wsa_errno(nl_wait_for_ack(c->sk));
-}
-
-void wsa_format_peer(char *buf, size_t size, const struct wsa_event *e)
-{
-	const struct sockaddr_in *sin = (const void *)&e->peer;
-	const struct sockaddr_in6 *sin6 = (const void *)&e->peer;
-	const struct sockaddr_un *sun = (const void *)&e->peer;
-	int pathlen = e->peerlen - (int)offsetof(struct sockaddr_un, sun_path);
-	char ip[INET6_ADDRSTRLEN];
-	size_t i, o;
-
-	buf[0] = '\0';
-	if (!e->peerlen)
-		return;
-	switch (e->peer.ss_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-		snprintf(buf, size, "%s:%u", ip, ntohs(sin->sin_port));
-		break;
-	case AF_INET6:
-		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, size, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-		break;
-	case AF_UNIX:
-		if (pathlen <= 0)
-			break;			/* unnamed */
-		if (sun->sun_path[0]) {
-			snprintf(buf, size, "%.*s", pathlen, sun->sun_path);
-			break;
-		}
-		/* Abstract: any byte; escape what is not printable. */
-		o = snprintf(buf, size, "@");
-		for (i = 1; i < (size_t)pathlen && o + 5 < size; i++) {
-			unsigned char ch = sun->sun_path[i];
-
-			if (ch >= 0x20 && ch < 0x7f && ch != '\\')
-				buf[o++] = (char)ch;
-			else
-				o += snprintf(buf + o, size - o, "\\x%02x", ch);
-		}
-		buf[o] = '\0';
-		break;
-	default:
-		snprintf(buf, size, "family-%u", e->peer.ss_family);
-		break;
-	}
+	return wsa_request(c, WINSOCK_CMD_RESET_STATS, 0, 0, NULL, NULL);
 }
