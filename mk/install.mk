@@ -66,9 +66,11 @@ ws_tooldir = $(DESTDIR)$(if $(filter $(SBIN_TOOLS),$(1)),$(SBINDIR),$(BINDIR))
 # (pkg-config --define-prefix).
 ws_pcpath = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-# The module for a release builds only against that release's headers;
-# without them, say so instead of failing inside the kernel's make.
-WS_INSTALL_KO := $(if $(wildcard /lib/modules/$(KERNELRELEASE)/build/Makefile),$(BUILD)/$(KERNELRELEASE)/winsock.ko,ws-no-kernel-headers)
+# The module for a release builds only against that release's headers
+# (the host's, or those in the release's build root: KERNEL_ROOT_<release>
+# in cache/kernels.mk); without them, say so instead of failing inside the
+# kernel's make.
+WS_INSTALL_KO := $(if $(wildcard $(KERNEL_ROOT_$(KERNELRELEASE))/lib/modules/$(KERNELRELEASE)/build/Makefile),$(BUILD)/$(KERNELRELEASE)/winsock.ko,ws-no-kernel-headers)
 
 .PHONY: install install-module install-lib install-tools install-man \
 	uninstall uninstall-module uninstall-lib uninstall-tools uninstall-man \

@@ -4,7 +4,9 @@
 the README's tables from them.
 
   bench-report.py merge AUDIT.json NOAUDIT.json   > results-<release>.json
-  bench-report.py table results-*.json            (Markdown on stdout)
+  bench-report.py table results-*.json            (Markdown on stdout; the
+                                                  io_uring table for each
+                                                  kernel that has its peer)
 """
 import json
 import sys
@@ -24,8 +26,37 @@ def merge(audit_path, noaudit_path):
 def per_lookup(results, family, method):
     for r in results:
         if r["family"] == family and r["method"] == method:
-            return r["per_lookup"]
+            return r.get("per_lookup")
     return None
+
+
+def skipped(results):
+    """The reasons winsock-bench gave for the paths it skipped, in order."""
+    why = []
+    for r in results:
+        if "skipped" in r and r["skipped"] not in why:
+            why.append(r["skipped"])
+    return why
+
+
+def uring_table(run, families):
+    """io_uring's peer beside native and the batch ioctl, one kernel's run."""
+    methods = ["native", "batch-1", "batch-8", "batch-64", "batch-256",
+               "uring-1", "uring-8", "uring-64", "uring-256"]
+    if all(per_lookup(run["results"], f, "uring-1") is None for f in families):
+        return
+    print("io_uring beside native and the batch ioctl on %s, instructions per "
+          "lookup (ratio to native), one boot:\n" % run["kernel"])
+    print("| path | %s |" % " | ".join(families))
+    print("|---|%s" % ("---:|" * len(families)))
+    for m in methods:
+        cells = []
+        for fam in families:
+            v = per_lookup(run["results"], fam, m)
+            n = per_lookup(run["results"], fam, "native")
+            cells.append("—" if v is None else "%.0f (%.2f)" % (v, v / n))
+        print("| %s | %s |" % (m, " | ".join(cells)))
+    print()
 
 
 def table(paths):
@@ -35,7 +66,8 @@ def table(paths):
             runs.append(json.load(f))
     kernels = [r["kernel"] for r in runs]
     methods = ["native", "ws", "ioctl", "batch-1", "batch-8", "batch-64",
-               "batch-256", "server", "ioctl+audit"]
+               "batch-256", "uring-1", "uring-8", "uring-64", "uring-256",
+               "server", "ioctl+audit"]
     families = ["tcp4", "tcp6", "udp4", "unix"]
     print("Instructions per lookup (ratio to native `getpeername(2)`), "
           "median of %d runs of %d lookups:\n" % (runs[0]["runs"], runs[0]["iterations"]))
@@ -50,6 +82,11 @@ def table(paths):
                 cells.append("—" if v is None else "%.0f (%.2f)" % (v, v / n))
             print("| %s | %s |" % (m, " | ".join(cells)))
         print()
+    for r in runs:
+        for why in skipped(r["results"]):
+            print("%s: skipped: %s\n" % (r["kernel"], why))
+    for r in runs:
+        uring_table(r, families)
     print("The audit stream's cost with no listener (tcp4), module built "
           "with and without it (`WINSOCK_AUDIT=n`):\n")
     print("| path | %s |" % " | ".join(kernels))

@@ -7,13 +7,17 @@
 # them away again; a program must build against the installed copy through
 # pkg-config, shared and static, and run.  As root, DKMS must build the
 # module for every kernel from a copy of the tree, in private DKMS and
-# source trees so that the machine's own DKMS state is never touched.
+# source trees so that the machine's own DKMS state is never touched.  A
+# kernel whose headers are in a build root (7.x) is built, installed and
+# DKMS-built with that root's toolchain and dkms.
 # Loads no module.  Prints KTAP; scripts/check.sh reads the "# Totals:" line.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 version=$(cat VERSION)
+# The ABI the module and the library speak (modinfo abi, ws_version()).
+abi=$(awk '$2 == "WINSOCK_ABI_VERSION" { print $3 }' uapi/linux/winsock.h)
 read -r -a kernels <<<"$(sed -n 's/^KERNELS := //p' cache/kernels.mk 2>/dev/null)"
 # Only the command lines below may choose where install puts things.
 unset BINDIR SBINDIR LIBDIR INCLUDEDIR PKGCONFIGDIR MANDIR UDEVDIR MODULESLOADDIR \
@@ -183,6 +187,8 @@ test_module() {
 	ko=$(root_of "$rel")/lib/modules/$rel/updates/winsock.ko
 	got=$(modinfo -F version "$ko")
 	[ "$got" = "$version" ] || die "modinfo version '$got', expected '$version'"
+	got=$(modinfo -F abi "$ko")
+	[ "$got" = "$abi" ] || die "modinfo abi '$got', expected '$abi'"
 	vermagic=$(modinfo -F vermagic "$ko")
 	[ "${vermagic%% *}" = "$rel" ] || die "vermagic '$vermagic' is not for $rel"
 }
@@ -204,7 +210,7 @@ test_boot_config() {
 # What the example prints: without a usable /dev/winsock, WSASYSNOTREADY
 # from WSAStartup and WSANOTINITIALISED from every later call.
 example_expected() {
-	echo "libwinsock $version"
+	echo "libwinsock $version (ABI $abi)"
 	if [ -r /dev/winsock ] && [ -w /dev/winsock ]; then
 		echo "WSAStartup: 0"
 		echo "negotiated 2.2: WinSock 2.0"
@@ -308,12 +314,22 @@ test_dkms_stage() {
 }
 
 # dkms with private trees.  It takes the signing key from the environment
-# when framework.conf names none: a throwaway key, not the machine's.
+# when framework.conf names none: a throwaway key, not the machine's.  With
+# dkms_rel set to a release whose headers are in a build root (7.x), the
+# dkms of that root runs, with the private trees bound at their own paths
+# (scripts/buildroot.sh), as dkms would on a machine running that kernel.
+dkms_rel=
 dkms_private() {
-	local tree=$1
+	local tree=$1 run=()
 	shift
 	mkdir -p "$tree/src" "$tree/var" "$tree/modules"
-	mok_signing_key=$tree/mok.key mok_certificate=$tree/mok.pub \
+	# dkms 3.2 (trixie) looks for the headers under --installtree
+	# unless told where they are.
+	if [ -n "$dkms_rel" ] && [ -n "$(bash "$top/scripts/buildroot.sh" -q "$dkms_rel")" ]; then
+		run=(bash "$top/scripts/buildroot.sh" "$dkms_rel" -b "$tmp")
+		set -- --kernelsourcedir "/lib/modules/$dkms_rel/build" "$@"
+	fi
+	${run[@]+"${run[@]}"} env mok_signing_key="$tree/mok.key" mok_certificate="$tree/mok.pub" \
 		dkms --sourcetree "$tree/src" --dkmstree "$tree/var" --installtree "$tree/modules" "$@"
 }
 
@@ -343,6 +359,7 @@ test_dkms_add() {
 
 test_dkms_build() {
 	local rel=$1 ko got vermagic
+	dkms_rel=$rel
 	dkms_private "$dk/a" build -m winsock -v "$version" -k "$rel"
 	grep -q ': built$' < <(dkms_private "$dk/a" status -m winsock -v "$version" -k "$rel") ||
 		die "dkms status does not say built"

@@ -7,6 +7,9 @@
  *   ws           ws_getpeername(): one ioctl, Windows layout (the library)
  *   ioctl        the raw single ioctl, native layout
  *   batch-N      WINSOCK_IOC_GETPEERNAME_BATCH with N entries, per lookup
+ *   uring-N      io_uring's peer: N IORING_OP_URING_CMD /
+ *                SOCKET_URING_OP_GETSOCKNAME SQEs per io_uring_enter, per
+ *                lookup (6.19+; "skipped: ..." where the kernel lacks it)
  *   server       a Wine-style emulator: the client asks a server thread over
  *                an AF_UNIX socket, the server answers from its cache
  *   ioctl+audit  the raw single ioctl while a winsock-audit style listener
@@ -48,9 +51,9 @@
 #include <winsock/winsock2.h>
 
 #include "wsaudit.h"
+#include "wsuring.h"
 
 #define POOL		256	/* sockets per family: one full batch */
-#define MAX_METHODS	12
 #define MAX_RUNS	31
 
 struct family {
@@ -58,6 +61,8 @@ struct family {
 	int fds[POOL];
 	int keep[2 * POOL];	/* the other ends, kept open */
 	int nkeep;
+	int uring_checked;	/* run_uring's check of the peer answer done */
+	const char *uring_why;	/* why io_uring cannot answer this family */
 };
 
 struct bench {
@@ -67,6 +72,9 @@ struct bench {
 	const char *only;
 	FILE *json;
 	int json_first;
+	struct wsu_ring *ring;	/* NULL: the kernel has no io_uring peer */
+	const char *ring_why;
+	const char *why;	/* set by a path that cannot run: the skip line */
 };
 
 struct method {
@@ -233,6 +241,41 @@ static double run_batch(struct bench *b, struct family *f, int batch)
 	return (now_ns() - t0) / (double)(calls * batch);
 }
 
+static double run_uring(struct bench *b, struct family *f, int batch)
+{
+	long calls = (b->iterations + batch - 1) / batch;
+	double t0;
+	int res;
+
+	if (!b->ring) {
+		b->why = b->ring_why;
+		return -1;
+	}
+	/* The first call for a family checks what the ring answers. */
+	if (!f->uring_checked) {
+		res = wsu_check(b->ring, f->fds[0]);
+		if (res == -EOPNOTSUPP)
+			f->uring_why = "io_uring refuses socket commands on this family (EOPNOTSUPP: its protocol has no ioctl)";
+		else if (res) {
+			fprintf(stderr, "winsock-bench: io_uring's peer lookup failed its check (%d)\n", res);
+			exit(1);
+		}
+		f->uring_checked = 1;
+	}
+	if (f->uring_why) {
+		b->why = f->uring_why;
+		return -1;
+	}
+	wsu_prepare(b->ring, f->fds, POOL);
+	t0 = now_ns();
+	res = wsu_run(b->ring, batch, calls);
+	if (res) {
+		errno = -res;
+		die("io_uring peer lookups");
+	}
+	return (now_ns() - t0) / (double)(calls * batch);
+}
+
 /* The Wine-style emulator: a server thread answers from its cache. */
 struct server {
 	int sock;
@@ -297,11 +340,15 @@ static double run_server(struct bench *b, struct family *f, int batch)
 	return cost;
 }
 
-/* A listener that drains the audit stream while the lookups run. */
+/*
+ * A subscriber that drains the audit stream while the lookups run: the
+ * reliable kind, as winsock-audit monitor, so a lookup may wait for it.
+ */
 struct drain {
 	struct wsa_conn c;
 	volatile int stop;
 	long events;
+	int err;
 };
 
 static void count_event(const struct wsa_event *e, void *arg)
@@ -314,29 +361,52 @@ static void *drain_loop(void *arg)
 {
 	struct drain *d = arg;
 	struct pollfd pfd = { .fd = wsa_fd(&d->c), .events = POLLIN };
+	int err;
 
-	while (!d->stop)
-		if (poll(&pfd, 1, 20) > 0)
-			while (wsa_receive(&d->c, count_event, d) != -EAGAIN)
-				;
+	/* Drain first: events may be held from before the subscription's ack. */
+	do {
+		while ((err = wsa_receive(&d->c, count_event, d)) == 0 || err == -ENOBUFS)
+			;
+		if (err != -EAGAIN) {
+			d->err = err;
+			break;
+		}
+	} while (!d->stop && poll(&pfd, 1, 20) >= 0);
 	return NULL;
 }
 
 static double run_audit(struct bench *b, struct family *f, int batch)
 {
+	static char why[128];
 	struct drain d = { 0 };
 	pthread_t t;
 	double cost;
+	int err;
 
-	if (wsa_open(&d.c) || wsa_subscribe(&d.c) || wsa_set_nonblocking(&d.c) ||
-	    wsa_set_rcvbuf(&d.c, 4 << 20))
+	err = wsa_open(&d.c);
+	if (!err) {
+		err = wsa_subscribe(&d.c, 0);
+		if (!err)
+			err = wsa_set_nonblocking(&d.c);
+		if (err)
+			wsa_close(&d.c);
+	}
+	if (err) {
+		snprintf(why, sizeof(why), "cannot subscribe to the audit stream: %s",
+			 strerror(-err));
+		b->why = why;
 		return -1;
+	}
 	if (pthread_create(&t, NULL, drain_loop, &d))
 		die("pthread_create");
 	cost = run_ioctl(b, f, batch);
 	d.stop = 1;
 	pthread_join(t, NULL);
 	wsa_close(&d.c);
+	if (d.err) {
+		fprintf(stderr, "winsock-bench: audit stream: %s\n", strerror(-d.err));
+		exit(1);
+	}
 	return cost;
 }
 
@@ -363,6 +433,10 @@ static const struct method methods[] = {
 	{ "batch-8", 8, run_batch },
 	{ "batch-64", 64, run_batch },
 	{ "batch-256", 256, run_batch },
+	{ "uring-1", 1, run_uring },
+	{ "uring-8", 8, run_uring },
+	{ "uring-64", 64, run_uring },
+	{ "uring-256", 256, run_uring },
 	{ "server", 0, run_server },
 	{ "ioctl+audit", 0, run_audit },
 };
@@ -401,8 +475,18 @@ static void measure(struct bench *b, struct family *f)
 		if (!selected(b, methods[m].name))
 			continue;
 		/* Warm-up: caches, branch predictors, lazily built state. */
+		b->why = NULL;
 		if (methods[m].run(b, f, methods[m].batch) < 0) {
-			printf("%-6s %-12s (not available)\n", f->name, methods[m].name);
+			if (!b->why) {
+				printf("%-6s %-12s (not available)\n", f->name, methods[m].name);
+				continue;
+			}
+			printf("%-6s %-12s skipped: %s\n", f->name, methods[m].name, b->why);
+			if (b->json) {
+				fprintf(b->json, "%s\n    {\"family\": \"%s\", \"method\": \"%s\", \"skipped\": \"%s\"}",
+					b->json_first ? "" : ",", f->name, methods[m].name, b->why);
+				b->json_first = 0;
+			}
 			continue;
 		}
 		for (r = 0; r < b->runs; r++)
@@ -491,6 +575,7 @@ int main(int argc, char **argv)
 	tcp_family(&fam[1], AF_INET6);
 	udp_family(&fam[2]);
 	unix_family(&fam[3]);
+	b.ring = wsu_open(fam[0].fds[0], &b.ring_why);
 	uname(&u);
 	sleep((unsigned int)settle);
 
@@ -510,6 +595,7 @@ int main(int argc, char **argv)
 			free(json_text);
 		}
 	}
+	wsu_close(b.ring);
 	WSACleanup();
 	return 0;
 }
