@@ -4,7 +4,7 @@
 #
 #   make            module for every configured kernel, library, tools
 #   make check      host tests, then every kernel: build, boot, selftests
-#   make demo       boot the 6.1 guest and show what the module does
+#   make demo       boot the 6.1 guest (KERNEL=<release>: another) and show what the module does
 #   make lint       checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
 #   make bench      instructions per lookup of every path, in icount guests
 #   make fuzz       the ioctl fuzzer on every kernel, 300 s each (long)
@@ -24,20 +24,33 @@ LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile \
 		 tools/wsaudit.c tools/wsaudit.h
 SELFTESTS := module_test startup_test getpeername_test batch_test infoleak_test audit_test \
+	     audit_delivery_test audit_netns_test audit_escape_test \
+	     abi_test blocking_test addrform_test \
 	     race_test fuzz_test
-# Tests that need libnl, which is installed for the native ABI only.
-SELFTESTS_64_ONLY := module_test audit_test
+# Tests that need libnl or the winsock-audit tool, which are built for the
+# native ABI only.
+SELFTESTS_64_ONLY := module_test audit_test audit_delivery_test audit_netns_test \
+		     audit_escape_test
 # Run after every other program, 64-bit only: it unloads and reloads the
 # module and compares memory with a baseline.
 SELFTESTS_LAST := leak_test
-AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c
-BENCH_SRCS := tools/winsock-bench.c tools/wsaudit.c
+# auditd_test runs Debian's auditd, auditctl and ausearch in the guest:
+# the overlay scripts/setup-auditd.sh builds, merged into the initramfs.
+SELFTESTS += auditd_test
+SELFTESTS_64_ONLY += auditd_test
+GUEST_DIRS = $(wildcard $(TOP)/cache/auditd/root)
+AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c tools/wsaudit_format.c
+BENCH_SRCS := tools/winsock-bench.c tools/wsaudit.c tools/wsuring.c
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 LIBNL_STATIC_LIBS := $(shell pkg-config --static --libs libnl-genl-3.0 2>/dev/null)
 
 # One version for the module, the library, the tools and the packages.
 VERSION := $(shell cat $(TOP)/VERSION)
+
+# Warnings fail the module's build in this tree's own builds (make, make
+# check, make lint), not in DKMS or M= builds: kmod/Kbuild.
+export WINSOCK_WERROR := y
 
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
@@ -52,19 +65,27 @@ setup:
 	@bash scripts/setup.sh
 
 # --- kernel module, one build directory per kernel release ---------------
+# A kernel whose headers live in a build root (KERNEL_ROOT_<release>, the
+# 7.x headers need a newer toolchain than Debian 12's) is built chrooted
+# there, with this tree at the same path: scripts/buildroot.sh.
 modules: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko)
+
+ws_kmake = $(if $(KERNEL_ROOT_$(1)),bash $(TOP)/scripts/buildroot.sh $(1) )$(MAKE) -C /lib/modules/$(1)/build
 
 $(BUILD)/%/winsock.ko: $(KMOD_SRCS)
 	@rm -rf $(BUILD)/$*/src && mkdir -p $(BUILD)/$*/src
 	@cp --parents $(KMOD_SRCS) $(BUILD)/$*/src/
-	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/$*/src modules
+	$(call ws_kmake,$*) M=$(BUILD)/$*/src modules
 	@cp $(BUILD)/$*/src/winsock.ko $@
+
+# The relative spelling works too: make build/RELEASE/winsock.ko.
+build/%/winsock.ko: $(BUILD)/%/winsock.ko ;
 
 # The same without the audit stream, to measure its cost (make bench only).
 $(BUILD)/noaudit/%/winsock.ko: $(KMOD_SRCS)
 	@rm -rf $(BUILD)/noaudit/$*/src && mkdir -p $(BUILD)/noaudit/$*/src
 	@cp --parents $(KMOD_SRCS) $(BUILD)/noaudit/$*/src/
-	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/noaudit/$*/src WINSOCK_AUDIT=n modules
+	$(call ws_kmake,$*) M=$(BUILD)/noaudit/$*/src WINSOCK_AUDIT=n modules
 	@cp $(BUILD)/noaudit/$*/src/winsock.ko $@
 
 # --- userspace library for the host ---------------------------------------
@@ -114,15 +135,17 @@ check-host: lib
 # Boot one kernel and run every selftest: make check-kernel RELEASE=...
 check-kernel: $(BUILD)/$(RELEASE)/winsock.ko selftests $(GUEST_TOOLS)
 	@bash scripts/check-kernel.sh $(RELEASE) $(BUILD)/$(RELEASE)/winsock.ko \
-		$(foreach f,$(GUEST_TOOLS),-f $(f)) $(GUEST_PROGS)
+		$(foreach f,$(GUEST_TOOLS),-f $(f)) $(foreach d,$(GUEST_DIRS),-d $(d)) $(GUEST_PROGS)
 
 # --- make demo ------------------------------------------------------------
 demo: setup
 	@$(MAKE) --no-print-directory demo-run
 
-demo-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-demo \
+# make demo KERNEL=<release>: any configured kernel (default: 6.1).
+KERNEL ?= $(KERNEL_DEFAULT)
+demo-run: $(BUILD)/$(KERNEL)/winsock.ko $(BUILD)/guest/64/winsock-demo \
 	  $(BUILD)/guest/64/winsock-audit
-	@bash scripts/demo.sh $(KERNEL_DEFAULT) $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko \
+	@bash scripts/demo.sh $(KERNEL) $(BUILD)/$(KERNEL)/winsock.ko \
 		$(BUILD)/guest/64/winsock-demo $(BUILD)/guest/64/winsock-audit
 
 # --- make bench: instructions per lookup, every path, every kernel ----------
@@ -133,6 +156,22 @@ bench-run: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko $(BUILD)/noaudit/$(r)
 	   $(BUILD)/guest/64/winsock-bench
 	@bash scripts/bench.sh $(BUILD)/guest/64/winsock-bench \
 		$(foreach r,$(KERNELS),$(r):$(BUILD)/$(r)/winsock.ko:$(BUILD)/noaudit/$(r)/winsock.ko)
+
+# --- make audit-throughput: events/s winsock-audit writes as JSON ---------
+# One icount guest of the default kernel: winsock-flood's lookups, read by
+# winsock-audit monitor --json into a file (scripts/audit-throughput.sh).
+.PHONY: audit-throughput audit-throughput-run
+audit-throughput: setup
+	@$(MAKE) --no-print-directory audit-throughput-run
+
+audit-throughput-run: $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko $(BUILD)/guest/64/winsock-audit \
+		      $(BUILD)/guest/64/winsock-flood
+	@bash scripts/audit-throughput.sh -r $(KERNEL_DEFAULT) -m $(BUILD)/$(KERNEL_DEFAULT)/winsock.ko \
+		-a $(BUILD)/guest/64/winsock-audit -f $(BUILD)/guest/64/winsock-flood
+
+$(BUILD)/guest/64/winsock-flood: tools/winsock-flood.c uapi/linux/winsock.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-flood.c
 
 # --- make fuzz: a long campaign, not part of make check --------------------
 # WINSOCK_FUZZ_SECONDS per kernel (default 300, shared by the 64- and 32-bit
@@ -172,11 +211,11 @@ $(BUILD)/guest/64/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsoc
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(AUDIT_SRCS) $(LIBNL_STATIC_LIBS)
 
-$(BUILD)/host/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h $(BUILD)/host/libwinsock.a
+$(BUILD)/host/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h tools/wsuring.h $(BUILD)/host/libwinsock.a
 	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -o $@ $(BENCH_SRCS) $(BUILD)/host/libwinsock.a \
 		$(LIBNL_LIBS) -lpthread
 
-$(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h tools/wsuring.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(BENCH_SRCS) $(LIB_SRCS) \
 		$(LIBNL_STATIC_LIBS) -lpthread

@@ -187,6 +187,12 @@ static void *swap_loop(void *arg)
 		dup2(s->pipe_fd, s->fd);
 		dup2(s->sock, s->fd);
 		s->swaps++;
+		/*
+		 * Stay a socket for a while: otherwise a swapper preempted
+		 * between the two dup2() calls can leave every entry of
+		 * every batch looking at the pipe (seen on 6.12 under TCG).
+		 */
+		usleep(50);
 	}
 	return NULL;
 }

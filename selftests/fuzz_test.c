@@ -19,8 +19,10 @@
  * dup2 over, connect, dissolve, shut down and replace with sockets of
  * every family and state (some in other network namespaces), pipes, files,
  * eventfds and winsock handles while the lookups run.  One more thread
- * joins and leaves the audit stream's multicast group (raw generic
- * netlink), so that events are built and sent meanwhile.
+ * subscribes to the audit stream and leaves again (raw generic netlink:
+ * WINSOCK_CMD_SUBSCRIBE with good and bad flags, reliable and best
+ * effort, tiny receive buffers, UNSUBSCRIBE or just close), so that events
+ * are built, queued and sent meanwhile.
  *
  * Every call is checked: the return value is one the ABI allows for that
  * request, and exactly the one it must be where the answer is known (the
@@ -92,11 +94,23 @@
 
 #define ENTRY_SIZE	sizeof(struct winsock_peer_entry)
 #define NAME_WATCH	(WINSOCK_BATCH_NAME_SIZE + 8)
-/* WSADATA as the kernel writes it: the head, lpVendorInfo, the strings. */
-#define WSADATA_HEAD	8
-#define WSADATA_GAP	sizeof(void *)
+/*
+ * WSADATA as the kernel writes it, in the Windows layout of the process's
+ * ABI: the two version words at 0, iMaxSockets and iMaxUdpDg at
+ * WSADATA_MAXES, the strings at WSADATA_STR; lpVendorInfo and the padding
+ * are never written.  Win64 puts the maxes and lpVendorInfo before the
+ * strings, Win32 after them.
+ */
 #define WSADATA_STRINGS	(257 + 129)
-#define WSADATA_LEN	(WSADATA_HEAD + WSADATA_GAP + WSADATA_STRINGS)
+#ifdef __LP64__
+#define WSADATA_MAXES	4
+#define WSADATA_STR	16
+#define WSADATA_LEN	(WSADATA_STR + WSADATA_STRINGS)
+#else
+#define WSADATA_STR	4
+#define WSADATA_MAXES	(WSADATA_STR + WSADATA_STRINGS)
+#define WSADATA_LEN	(WSADATA_MAXES + 4)
+#endif
 
 /* Prefilled requests in the read-only page, at these offsets. */
 #define RO_STARTUP	0
@@ -251,7 +265,7 @@ static struct {
 	int setup_errors;
 
 	uint8_t *sink;		/* read-write memory every thread may hand out */
-	int genl_family, genl_group;
+	int genl_family;
 	bool root;
 
 	int stop;
@@ -283,7 +297,7 @@ static void learn(const char *what, int fd)
 	struct known *k = &world.known[world.nknown];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	int family = 0, i;
+	int family = 0, type = 0, i;
 
 	/* Only a packet socket may be missing: it needs root. */
 	if (fd < 0 || fd >= NEVER_OPEN || world.nknown == MAX_KNOWN) {
@@ -305,10 +319,17 @@ static void learn(const char *what, int fd)
 	len = sizeof(family);
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len))
 		family = -1;
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len))
+		type = -1;
 
-	/* Windows' layout: the families it has a provider for, padded. */
+	/*
+	 * Windows' layout: the families it has a provider for, padded; its
+	 * AF_UNIX provider has stream sockets only.
+	 */
 	k->layout[0] = k->layout[1];
-	if (family != AF_INET && family != AF_INET6 && family != AF_UNIX) {
+	if ((family != AF_INET && family != AF_INET6 && family != AF_UNIX) ||
+	    (family == AF_UNIX && type != SOCK_STREAM)) {
 		k->layout[0].result = WINSOCK_WSAENOTSOCK;
 	} else if (!k->layout[0].result) {
 		uint16_t wfamily = family == AF_INET ? WINSOCK_AF_INET :
@@ -1319,12 +1340,13 @@ static void check_wsadata(struct fuzzer *f, uint64_t wd, uint16_t requested, uin
 	memset(strings, 0, sizeof(strings));
 	strcpy(strings, "WinSock 2.0");
 	strcpy(strings + 257, "Running");
-	memcpy(head, p, sizeof(head));
+	memcpy(head, p, 4);
+	memcpy(head + 2, p + WSADATA_MAXES, 4);
 	if (memcmp(head, want, sizeof(head)))
 		fail(f, "WSADATA head %#x %#x %u %u", head[0], head[1], head[2], head[3]);
-	if (memcmp(p + WSADATA_HEAD + WSADATA_GAP, strings, sizeof(strings)))
-		fail(f, "WSADATA strings \"%.20s\" \"%.20s\"", p + WSADATA_HEAD + WSADATA_GAP,
-		     p + WSADATA_HEAD + WSADATA_GAP + 257);
+	if (memcmp(p + WSADATA_STR, strings, sizeof(strings)))
+		fail(f, "WSADATA strings \"%.20s\" \"%.20s\"", p + WSADATA_STR,
+		     p + WSADATA_STR + 257);
 }
 
 static void check_startup(struct fuzzer *f)
@@ -1347,8 +1369,9 @@ static void check_startup(struct fuzzer *f)
 	version = negotiate(rq->version_requested, &res);
 	want = res ? res : window_access(f, rq->wsadata, WSADATA_LEN) == A_RW ?
 			    0 : WINSOCK_WSAEFAULT;
-	allow(f, rq->wsadata, WSADATA_HEAD);
-	allow(f, rq->wsadata + WSADATA_HEAD + WSADATA_GAP, WSADATA_STRINGS);
+	allow(f, rq->wsadata, 4);
+	allow(f, rq->wsadata + WSADATA_MAXES, 4);
+	allow(f, rq->wsadata + WSADATA_STR, WSADATA_STRINGS);
 	allow(f, c->arg + offsetof(struct winsock_startup, version), 4);
 	allow(f, c->arg + offsetof(struct winsock_startup, startups), 4);
 	if (acc != A_RW)
@@ -2059,51 +2082,36 @@ static const void *nla_data_of(const struct nlattr *a)
 	return (const char *)a + NLA_HDRLEN;
 }
 
-static int genl_send(int s, uint16_t family, uint8_t cmd, const char *name)
+/* A request, with @attr (@len bytes of @data) if @attr is not 0. */
+static int genl_send_attr(int s, uint16_t family, uint8_t cmd, uint16_t attr,
+			  const void *data, size_t len)
 {
 	struct genl_req req;
 	struct nlattr *a = (struct nlattr *)req.attrs;
-	size_t n = name ? strlen(name) + 1 : 0;
 
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
 	req.nh.nlmsg_type = family;
 	req.nh.nlmsg_flags = NLM_F_REQUEST;
 	req.gh.cmd = cmd;
-	req.gh.version = 1;
-	if (name) {
-		a->nla_type = CTRL_ATTR_FAMILY_NAME;
-		a->nla_len = NLA_HDRLEN + n;
-		memcpy(a + 1, name, n);
+	req.gh.version = family == GENL_ID_CTRL ? 1 : WINSOCK_GENL_VERSION;
+	if (attr) {
+		a->nla_type = attr;
+		a->nla_len = NLA_HDRLEN + len;
+		memcpy(a + 1, data, len);
 		req.nh.nlmsg_len += NLA_ALIGN(a->nla_len);
 	}
 	return send(s, &req, req.nh.nlmsg_len, 0) == (ssize_t)req.nh.nlmsg_len ? 0 : -1;
 }
 
-/* The group's id in CTRL_ATTR_MCAST_GROUPS, or -1. */
-static int events_group(const struct nlattr *groups)
+static int genl_send(int s, uint16_t family, uint8_t cmd, const char *name)
 {
-	const struct nlattr *g, *a;
-	int rem, rem2, id;
-	bool match;
-
-	nla_for_each(g, nla_data_of(groups), groups->nla_len - NLA_HDRLEN, rem) {
-		id = -1;
-		match = false;
-		nla_for_each(a, nla_data_of(g), g->nla_len - NLA_HDRLEN, rem2) {
-			if (a->nla_type == CTRL_ATTR_MCAST_GRP_NAME)
-				match = !strcmp(nla_data_of(a), WINSOCK_GENL_MCGRP_EVENTS);
-			else if (a->nla_type == CTRL_ATTR_MCAST_GRP_ID)
-				memcpy(&id, nla_data_of(a), sizeof(id));
-		}
-		if (match)
-			return id;
-	}
-	return -1;
+	return genl_send_attr(s, family, cmd, name ? CTRL_ATTR_FAMILY_NAME : 0,
+			      name, name ? strlen(name) + 1 : 0);
 }
 
-/* The family's id and its "events" group, with CTRL_CMD_GETFAMILY. */
-static int genl_resolve(int *family, int *group)
+/* The family's id, with CTRL_CMD_GETFAMILY. */
+static int genl_resolve(int *family)
 {
 	char buf[8192];
 	const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
@@ -2112,7 +2120,7 @@ static int genl_resolve(int *family, int *group)
 	ssize_t n;
 	uint16_t id;
 
-	*family = *group = -1;
+	*family = -1;
 	s = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
 	if (s < 0 || genl_send(s, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, WINSOCK_GENL_NAME)) {
 		if (s >= 0)
@@ -2129,11 +2137,9 @@ static int genl_resolve(int *family, int *group)
 		if (a->nla_type == CTRL_ATTR_FAMILY_ID) {
 			memcpy(&id, nla_data_of(a), sizeof(id));
 			*family = id;
-		} else if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GROUPS) {
-			*group = events_group(a);
 		}
 	}
-	return *family < 0 || *group < 0 ? -1 : 0;
+	return *family < 0 ? -1 : 0;
 }
 
 /* An event: numbered after the last one this socket saw, a lookup's result. */
@@ -2159,7 +2165,10 @@ static void audit_event(struct audit *au, const struct nlmsghdr *nh, uint64_t *l
 		fail_msg("audit", "event %" PRIu64 " with result %u", seq, result);
 }
 
-/* Read what is queued; events are checked, replies and errors skipped. */
+/*
+ * Read what is queued; events are checked, replies skipped, errors (no
+ * request asks for an acknowledgement) counted as refusals.
+ */
 static void audit_drain(struct audit *au, int s, uint64_t *last)
 {
 	char buf[16384];
@@ -2176,6 +2185,9 @@ static void audit_drain(struct audit *au, int s, uint64_t *last)
 		if (n <= 0)
 			return;
 		for (nh = (const struct nlmsghdr *)buf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_ERROR &&
+			    ((const struct nlmsgerr *)NLMSG_DATA(nh))->error)
+				au->refused++;
 			if (nh->nlmsg_type != world.genl_family ||
 			    nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
 				continue;
@@ -2186,27 +2198,38 @@ static void audit_drain(struct audit *au, int s, uint64_t *last)
 	}
 }
 
-/* Join the group for a while, maybe with a tiny buffer, then leave. */
+/*
+ * Subscribe for a while, maybe with a tiny buffer (then mostly best
+ * effort: a reliable subscriber that reads this slowly would make the
+ * lookups wait), sometimes with bad flags or twice; then leave.
+ */
 static void audit_session(struct audit *au)
 {
 	struct rng *r = &au->rng;
 	int s, one = 1, rcvbuf = 1024 + below(r, 16384), rounds, i;
+	bool tiny = chance(r, 50);
 	uint64_t last = 0;
+	uint32_t flags;
 
 	s = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK, NETLINK_GENERIC);
 	if (s < 0) {
 		usleep(1000);
 		return;
 	}
-	if (chance(r, 50))
+	if (tiny)
 		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (chance(r, 70))
-		setsockopt(s, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one, sizeof(one));
 	if (chance(r, 20))
 		setsockopt(s, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
-	if (setsockopt(s, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &world.genl_group,
-		       sizeof(world.genl_group)))
-		au->refused++;
+	flags = chance(r, tiny ? 90 : 30) ? WINSOCK_SUB_BEST_EFFORT : 0;
+	if (chance(r, 10))
+		flags |= 1U << (1 + below(r, 31));	/* unknown: EINVAL */
+	if (flags || chance(r, 50))
+		genl_send_attr(s, world.genl_family, WINSOCK_CMD_SUBSCRIBE,
+			       WINSOCK_A_SUB_FLAGS, &flags, sizeof(flags));
+	else
+		genl_send(s, world.genl_family, WINSOCK_CMD_SUBSCRIBE, NULL);
+	if (chance(r, 10))	/* EEXIST, or the first if that one was bad */
+		genl_send(s, world.genl_family, WINSOCK_CMD_SUBSCRIBE, NULL);
 	rounds = 1 + below(r, 32);
 	for (i = 0; i < rounds && !stopping(); i++) {
 		audit_drain(au, s, &last);
@@ -2216,8 +2239,7 @@ static void audit_session(struct audit *au)
 		usleep(below(r, 2000));
 	}
 	if (chance(r, 50))
-		setsockopt(s, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &world.genl_group,
-			   sizeof(world.genl_group));
+		genl_send(s, world.genl_family, WINSOCK_CMD_UNSUBSCRIBE, NULL);
 	if (chance(r, 50))
 		audit_drain(au, s, &last);
 	close(s);
@@ -2491,7 +2513,7 @@ TEST(ioctls)
 	ASSERT_EQ(0, make_world());
 	for (i = 0; i < NR_FUZZERS; i++)
 		ASSERT_EQ(0, fuzzer_init(&fz[i], i));
-	if (genl_resolve(&world.genl_family, &world.genl_group))
+	if (genl_resolve(&world.genl_family))
 		TH_LOG("no %s netlink family: fuzzing without the audit listener",
 		       WINSOCK_GENL_NAME);
 

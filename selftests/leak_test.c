@@ -11,7 +11,8 @@
  * counted file reference) opens ROUNDS x HANDLES handles, starts them up
  * (2.2, 1.1, 2.0, some twice), looks up five kinds of descriptors singly
  * and in batches, with every result but WSAENETDOWN and WSAEINPROGRESS,
- * while audit listeners are subscribed (one read, one left to overflow),
+ * while two audit subscribers are subscribed (one read, one never read,
+ * with the smallest receive buffer: closed with its backlog queued),
  * reads and resets the counters, cleans two thirds of the handles up and
  * closes them all, and in each round a child does the same in a new
  * network namespace and another uses libwinsock.  What the module
@@ -461,8 +462,8 @@ static long genl_drain(struct genl *g)
  * The workload.  One round: HANDLES handles, started with Winsock 2.2,
  * 1.1 or 2.0 (some twice), each looking up five kinds of descriptors in
  * both layouts and in a batch of 16 (every result code but WSAENETDOWN
- * and WSAEINPROGRESS), while two listeners are subscribed (one read, one
- * left to overflow and closed full); the counters read and reset; two
+ * and WSAEINPROGRESS), while two subscribers are subscribed (one read,
+ * one never read and closed with its backlog queued); the counters read and reset; two
  * thirds of the handles cleaned up, the rest closed started.  Then a
  * child in a new network namespace does the same there, and a child uses
  * libwinsock.
@@ -662,8 +663,8 @@ static int recv_fd(int sock)
 
 /*
  * A child in a new namespace: opens a started handle there, looks up (also
- * @outer, a socket of the parent's namespace, if not -1), listens to the
- * audit stream, asks for the counters; with @pass the handle goes to the
+ * @outer, a socket of the parent's namespace, if not -1), subscribes to
+ * the audit stream, asks for the counters; with @pass the handle goes to the
  * parent over @sock.  Then it reports ready on @sock and exits when told
  * to (the parent names the namespace meanwhile).
  */
@@ -675,17 +676,21 @@ static int netns_user(int sock, bool pass, int outer)
 
 	if (unshare(CLONE_NEWNET))
 		return 10;
-	if (genl_open(&l) || genl_membership(&l, NETLINK_ADD_MEMBERSHIP) ||
-	    genl_open(&req))
+	if (genl_open(&l) || genl_subscribe(&l, 0) || genl_open(&req))
 		return 11;
 	dev = ws_open_started(0x0202);
 	if (dev < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
 		return 12;
-	/* A socket of the outer namespace: its event goes there. */
+	/*
+	 * A socket of the outer namespace: the caller is in this one, so
+	 * this namespace's subscriber hears it too (and so does the host).
+	 */
 	fds[2] = outer;
 	lookups_on(dev, fds, outer >= 0 ? 3 : 2);
-	if (genl_drain(&l) <= 0)
+	/* A kernel thread delivers: the first event comes a moment later. */
+	if (genl_recv_events(&l, 2000, NULL, NULL) <= 0)
 		return 13;
+	genl_drain(&l);
 	if (genl_request(&req, req.family, WINSOCK_CMD_GET_STATS, NULL))
 		return 14;
 	if (pass ? send_fd(sock, dev) : write(sock, "r", 1) != 1)
@@ -798,11 +803,14 @@ static void workload(struct work *w, int rounds)
 		fds[2] = udp;
 		fds[3] = p[0];
 		fds[4] = closed;
-		if (genl_open(&reader) ||
-		    genl_membership(&reader, NETLINK_ADD_MEMBERSHIP) ||
-		    genl_open(&full) ||
-		    genl_membership(&full, NETLINK_ADD_MEMBERSHIP) ||
-		    genl_open(&req)) {
+		/*
+		 * @full never reads: its events wait in the kernel's backlog
+		 * (a round's lookups fit in the default one, so none waits)
+		 * until its socket is closed with them.
+		 */
+		if (genl_open(&reader) || genl_subscribe(&reader, 0) ||
+		    genl_open(&full) || genl_rcvbuf(&full, 1) ||
+		    genl_subscribe(&full, 0) || genl_open(&req)) {
 			work_fail(w, 3, "audit listeners");
 			return;
 		}
@@ -822,7 +830,9 @@ static void workload(struct work *w, int rounds)
 			if (i % 8 == 0)
 				w->events += genl_drain(&reader);
 		}
-		w->events += genl_drain(&reader);
+		/* Wait for the delivery thread to catch up once per round. */
+		rc = genl_recv_events(&reader, 2000, NULL, NULL);
+		w->events += (rc > 0 ? rc : 0) + genl_drain(&reader);
 		rc = genl_request(&req, req.family, WINSOCK_CMD_GET_STATS, NULL);
 		rc = rc ? rc : genl_request(&req, req.family, WINSOCK_CMD_RESET_STATS, NULL);
 		if (rc) {

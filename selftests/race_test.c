@@ -24,11 +24,11 @@
  *   and keeps its own count (lib/startup.c), also when fork() races with
  *   WSAStartup/WSACleanup in other threads.
  * - rmmod: delete_module() is refused while lookups run, and they go on.
- * - listener: an audit listener leaving mid-stream (close, DROP_MEMBERSHIP,
- *   a DROP_MEMBERSHIP of a socket that never joined, also unprivileged)
- *   must not silence the stream for the next one.  Read with a raw
- *   NETLINK_GENERIC socket: this program is built 32-bit too, where libnl
- *   is not installed.
+ * - listener: an audit subscriber leaving mid-stream (its socket closed,
+ *   WINSOCK_CMD_UNSUBSCRIBE, an UNSUBSCRIBE from a socket that never
+ *   subscribed, also unprivileged) must not silence the stream for the
+ *   others or the next one.  Read with a raw NETLINK_GENERIC socket: this
+ *   program is built 32-bit too, where libnl is not installed.
  *
  * Every phase is bounded in time (RACE_MS) so that the whole program stays
  * within seconds in a TCG guest; the counts of what happened are logged.
@@ -1660,9 +1660,9 @@ static void *flood_main(void *arg)
 }
 
 enum leave {
-	LEAVE_CLOSE,		/* the listener closes its socket */
-	LEAVE_DROP,		/* DROP_MEMBERSHIP, then close */
-	DROP_NEVER_JOINED,	/* another socket drops what it never joined */
+	LEAVE_CLOSE,		/* the subscriber closes its socket */
+	LEAVE_DROP,		/* UNSUBSCRIBE, then close */
+	DROP_NEVER_JOINED,	/* another socket unsubscribes, never subscribed */
 	DROP_UNPRIVILEGED,	/* the same from uid nobody, no capabilities */
 };
 
@@ -1715,7 +1715,29 @@ FIXTURE_TEARDOWN(listener)
 		tcp_close(&self->c);
 }
 
-/* Drop membership of a group never joined, as nobody: allowed, harmless. */
+/* Whether port @portid is gone from the subscribers, within 2 s. */
+static bool unsubscribed(uint32_t portid)
+{
+	struct genl_stats st;
+	struct genl req;
+	bool gone = false;
+	int i;
+
+	if (genl_open(&req))
+		return false;
+	for (i = 0; i < 200 && !gone; i++) {
+		gone = !genl_get_stats(&req, &st) && !genl_find_sub(&st, portid);
+		if (!gone)
+			usleep(10000);
+	}
+	genl_close(&req);
+	return gone;
+}
+
+/*
+ * UNSUBSCRIBE without a subscription, as nobody: refused (ENOENT, or EPERM
+ * before the lookup), harmless.  SUBSCRIBE stays refused.
+ */
 static int unprivileged_drops(struct genl *g)
 {
 	int status, i, err;
@@ -1729,12 +1751,15 @@ static int unprivileged_drops(struct genl *g)
 		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 		    setresuid(NOBODY, NOBODY, NOBODY))
 			_exit(10);
-		if (genl_open(&mine) || mine.group != g->group)
+		if (genl_open(&mine) || mine.family != g->family)
 			_exit(11);
-		for (i = 0; i < 20; i++)
-			genl_membership(&mine, NETLINK_DROP_MEMBERSHIP);
-		/* Joining stays refused (README's privilege model). */
-		err = genl_membership(&mine, NETLINK_ADD_MEMBERSHIP);
+		for (i = 0; i < 20; i++) {
+			err = genl_unsubscribe(&mine);
+			if (err != -ENOENT && err != -EPERM)
+				_exit(13);
+		}
+		/* Subscribing stays refused (README's privilege model). */
+		err = genl_subscribe(&mine, 0);
 		_exit(err == -EPERM ? 0 : 12);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
@@ -1743,13 +1768,15 @@ static int unprivileged_drops(struct genl *g)
 }
 
 /*
- * A listener subscribed throughout (@stayer) and one that joins after the
- * others left (@fresh) must both hear every later lookup.  Where genetlink
- * tells the family about subscriptions (6.9+: 6.12 here), the module skips
- * the listener check until the first one; netlink calls unbind for every
- * DROP_MEMBERSHIP, joined or not and from anyone, so a family that let
- * unbinds turn the stream off again would fail here (seen with such an
- * unbind injected into a copy of the module: the stayer hears nothing).
+ * A subscriber subscribed throughout (@stayer) and one that subscribes
+ * after the others left (@fresh) must both hear every later lookup.  The
+ * module tracks its subscribers itself and skips the event work while
+ * there are none (a static key): a subscriber that leaves, or an
+ * UNSUBSCRIBE from a socket that never subscribed, must neither turn the
+ * stream off for the others nor leave a count that a later subscription
+ * cannot turn back on.  The stayer does not read during the flood: its
+ * backlog fills, lookups wait for it once and then drop its events (it
+ * is stalled) until it reads again, all while others come and go.
  */
 TEST_F(listener, remaining_listeners_still_hear)
 {
@@ -1763,7 +1790,7 @@ TEST_F(listener, remaining_listeners_still_hear)
 
 	memset(t, 0, sizeof(t));
 	ASSERT_EQ(0, genl_open(&stayer));
-	ASSERT_EQ(0, genl_membership(&stayer, NETLINK_ADD_MEMBERSHIP));
+	ASSERT_EQ(0, genl_subscribe(&stayer, 0));
 	for (i = 0; i < 2; i++) {
 		t[i].s = &self->s;
 		t[i].dev = ws_open_started(0x0202);
@@ -1775,16 +1802,19 @@ TEST_F(listener, remaining_listeners_still_hear)
 		switch (variant->how) {
 		case LEAVE_CLOSE:
 		case LEAVE_DROP:
-			ASSERT_EQ(0, genl_membership(&g, NETLINK_ADD_MEMBERSHIP));
+			ASSERT_EQ(0, genl_subscribe(&g, 0));
 			/* Hear some of the flood, then leave with events queued. */
 			EXPECT_EQ(1, genl_wait_event(&g, self->c.client, 0, 2000, &heard));
 			usleep(20000);
-			if (variant->how == LEAVE_DROP)
-				EXPECT_EQ(0, genl_membership(&g, NETLINK_DROP_MEMBERSHIP));
+			if (variant->how == LEAVE_DROP) {
+				/* Its full buffer would lose the answer. */
+				EXPECT_EQ(0, genl_unsubscribe_noack(&g));
+				EXPECT_TRUE(unsubscribed(g.portid));
+			}
 			break;
 		case DROP_NEVER_JOINED:
 			for (rc = 0; rc < 20; rc++)
-				genl_membership(&g, NETLINK_DROP_MEMBERSHIP);
+				EXPECT_EQ(-ENOENT, genl_unsubscribe(&g));
 			break;
 		case DROP_UNPRIVILEGED:
 			EXPECT_EQ(0, unprivileged_drops(&g));
@@ -1811,7 +1841,7 @@ TEST_F(listener, remaining_listeners_still_hear)
 		EXPECT_EQ(1, rc) TH_LOG("lookup %d: no event for the listener that stayed", i);
 	}
 	ASSERT_EQ(0, genl_open(&fresh));
-	ASSERT_EQ(0, genl_membership(&fresh, NETLINK_ADD_MEMBERSHIP));
+	ASSERT_EQ(0, genl_subscribe(&fresh, 0));
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(0, lookup_rc(t[0].dev, self->c.client));
 		rc = genl_wait_event(&stayer, self->c.client, gettid(), 2000, NULL);
