@@ -67,7 +67,7 @@ def table(paths):
     kernels = [r["kernel"] for r in runs]
     methods = ["native", "ws", "ioctl", "batch-1", "batch-8", "batch-64",
                "batch-256", "uring-1", "uring-8", "uring-64", "uring-256",
-               "server", "ioctl+audit"]
+               "server", "ioctl+audit", "ioctl+nsaudit"]
     families = ["tcp4", "tcp6", "udp4", "unix"]
     print("Instructions per lookup (ratio to native `getpeername(2)`), "
           "median of %d runs of %d lookups:\n" % (runs[0]["runs"], runs[0]["iterations"]))

@@ -14,6 +14,8 @@
  *                an AF_UNIX socket, the server answers from its cache
  *   ioctl+audit  the raw single ioctl while a winsock-audit style listener
  *                is subscribed and draining (its work included)
+ *   ioctl+nsaudit  the raw single ioctl while a subscriber sits in a user
+ *                and network namespace of its own (it sees none of them)
  *
  * for TCP over IPv4 and IPv6, connected UDP and AF_UNIX stream sockets.
  * Each figure is the median of several timed runs after a warm-up run.
@@ -36,6 +38,8 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -425,6 +430,58 @@ static int raw_handle(void)
 	return dev;
 }
 
+/*
+ * A subscriber in a user and network namespace of its own, as any
+ * unprivileged user may make: it sees nothing of these lookups, and must
+ * not make them slower.
+ */
+static double run_nsaudit(struct bench *b, struct family *f, int batch)
+{
+	static char why[128];
+	int ready[2], err = 0;
+	double cost;
+	pid_t pid;
+
+	if (pipe(ready))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		struct wsa_conn conn;
+
+		close(ready[0]);
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+			err = -errno;
+		if (!err)
+			err = wsa_open(&conn);
+		if (!err)
+			err = wsa_subscribe(&conn, 0);
+		if (write(ready[1], &err, sizeof(err)) != sizeof(err))
+			_exit(1);
+		if (!err)
+			pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &err, sizeof(err)) != sizeof(err))
+		err = -EIO;
+	close(ready[0]);
+	if (err) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		snprintf(why, sizeof(why),
+			 "cannot subscribe in a new user and network namespace: %s",
+			 strerror(-err));
+		b->why = why;
+		return -1;
+	}
+	cost = run_ioctl(b, f, batch);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return cost;
+}
+
 static const struct method methods[] = {
 	{ "native", 0, run_native },
 	{ "ws", 0, run_ws },
@@ -439,6 +496,7 @@ static const struct method methods[] = {
 	{ "uring-256", 256, run_uring },
 	{ "server", 0, run_server },
 	{ "ioctl+audit", 0, run_audit },
+	{ "ioctl+nsaudit", 0, run_nsaudit },
 };
 
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
