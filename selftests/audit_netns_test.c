@@ -62,43 +62,6 @@ struct report {
 	struct evs got;
 };
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 static bool readable(int fd, int ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -295,7 +258,7 @@ static int foreign_child(int ctl, int dev, enum origin how, const char *path,
 		if (c < 0 || connect(c, (struct sockaddr *)&sun, sizeof(sun)) ||
 		    put_token(ctl, 'r'))
 			return 6;
-	} else if (send_fd(ctl, sv[1])) {
+	} else if (ws_send_fd(ctl, sv[1])) {
 		return 7;
 	}
 	if (get_token(ctl, 'g'))
@@ -336,7 +299,7 @@ TEST_F(foreign, host_sees_inner_does_not)
 		close(l);
 	} else {
 		ASSERT_TRUE(readable(self->ctl[0], 10000));
-		a = recv_fd(self->ctl[0]);
+		a = ws_recv_fd(self->ctl[0]);
 	}
 	ASSERT_LE(0, a);
 	/* The premise: this process holds a socket of the other namespace. */

@@ -624,43 +624,6 @@ static bool readable(int fd, int ms)
 	return poll(&pfd, 1, ms) == 1;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = "h", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /*
  * A child in a new namespace: opens a started handle there, looks up (also
  * @outer, a socket of the parent's namespace, if not -1), subscribes to
@@ -693,7 +656,7 @@ static int netns_user(int sock, bool pass, int outer)
 	genl_drain(&l);
 	if (genl_request(&req, req.family, WINSOCK_CMD_GET_STATS, NULL))
 		return 14;
-	if (pass ? send_fd(sock, dev) : write(sock, "r", 1) != 1)
+	if (pass ? ws_send_fd(sock, dev) : write(sock, "r", 1) != 1)
 		return 15;
 	if (read(sock, &c, 1) != 1)
 		return 16;
@@ -716,7 +679,7 @@ static int start_netns_user(int nl, int sv[2], bool pass, int outer, int *dev,
 	if (!readable(sv[0], 5000))
 		return -ETIMEDOUT;
 	if (pass)
-		*dev = recv_fd(sv[0]);
+		*dev = ws_recv_fd(sv[0]);
 	else if (read(sv[0], &c, 1) != 1)
 		return -EIO;
 	id = nsid_assign(nl, *pid);
