@@ -173,29 +173,49 @@ u64 ws_audit_suppressed(void);
 void ws_audit_records_exit(void);
 
 #ifndef WINSOCK_NO_AUDIT
+struct ws_audit_batch {
+	struct net *caller;
+	struct ws_net *cwn;
+	u32 n[WS_STAT_RESULTS];
+};
+
+void ws_audit_batch_begin(struct ws_audit_batch *b, const struct ws_handle *h);
+void ws_audit_batch_end(struct ws_audit_batch *b);
+
 /*
  * Every lookup passes here, so the common case is inline: count it in the
  * caller's namespace and the host's, and leave unless anything else wants
  * it.  The handle pins its opener's namespace, which is nearly always the
  * caller's: no net_generic() then.  With subscribers elsewhere only, a
- * lookup tests two counts and goes on.
+ * lookup tests two counts and goes on.  A batch's entry (@b, a constant
+ * NULL for the single request) only counts its result in @b: the caller's
+ * namespace was found once for the batch, and the counters get the sums
+ * when it ends.
  */
-static __always_inline void ws_audit_lookup(const struct ws_lookup *l)
+static __always_inline void ws_audit_lookup(const struct ws_lookup *l,
+					    struct ws_audit_batch *b)
 {
-	struct net *caller = current->nsproxy->net_ns;
 	enum ws_stat stat = WS_STAT_OK;
 	struct ws_net *cwn;
+	struct net *caller;
 	unsigned int active;
 
 	if (unlikely(l->result))
 		stat = ws_result_stat(l->result);
-	if (likely(caller == l->h->net))
-		cwn = l->h->wn;
-	else
-		cwn = ws_net_of(caller);
-	this_cpu_inc(cwn->stats->n[stat]);
-	if (cwn != ws_init_wn)
-		this_cpu_inc(ws_init_wn->stats->n[stat]);
+	if (b) {
+		b->n[stat]++;
+		caller = b->caller;
+		cwn = b->cwn;
+	} else {
+		caller = current->nsproxy->net_ns;
+		if (likely(caller == l->h->net))
+			cwn = l->h->wn;
+		else
+			cwn = ws_net_of(caller);
+		this_cpu_inc(cwn->stats->n[stat]);
+		if (cwn != ws_init_wn)
+			this_cpu_inc(ws_init_wn->stats->n[stat]);
+	}
 	active = atomic_read(&ws_active);
 	if (likely(!active))
 		return;

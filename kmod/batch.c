@@ -8,6 +8,7 @@
 #include <linux/minmax.h>
 #include <linux/uaccess.h>
 
+#include "audit.h"
 #include "winsock.h"
 
 /* The part of an entry the kernel reads: everything before @name. */
@@ -80,6 +81,7 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 {
 	struct winsock_getpeername_batch req;
 	struct winsock_peer_entry __user *ue;
+	struct ws_audit_batch ab;
 	struct ws_entry_head head;
 	struct ws_target t;
 	struct ws_lookup l;
@@ -100,6 +102,7 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 	if (!ws_array_writable(ue, req.count * sizeof(*ue)))
 		return -EFAULT;
 
+	ws_audit_batch_begin(&ab, h);
 	l.h = h;
 	t.entry = true;
 	t.namelen = NULL;
@@ -115,15 +118,16 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 		if (head.reserved || (head.flags & ~WINSOCK_GPN_FLAGS)) {
 			result = WINSOCK_WSAEINVAL;	/* not a lookup */
 		} else if (state) {
-			result = ws_refuse(&l, state);
+			result = ws_refuse(&l, state, &ab);
 		} else {
 			t.name = ue->name;
 			t.capacity = min_t(s32, head.namelen, sizeof(ue->name));
-			result = ws_lookup(&l, &t);
+			result = ws_lookup_batched(&l, &t, &ab);
 		}
 		err = ws_write_answer(ue, result, l.size);
 		if (err)
 			break;
 	}
+	ws_audit_batch_end(&ab);
 	return err;
 }

@@ -57,8 +57,9 @@ static bool ws_windows_layout(int family, int type, u16 *wfamily, int *size)
  * getpeername does; sockets that never had a peer (or had it dissolved)
  * still fail.
  */
-static int ws_read_peer(struct socket *sock, const struct proto_ops *ops,
-			struct sockaddr_storage *addr)
+static __always_inline int ws_read_peer(struct socket *sock,
+					const struct proto_ops *ops,
+					struct sockaddr_storage *addr)
 {
 	int len;
 
@@ -104,8 +105,9 @@ static int ws_read_peer(struct socket *sock, const struct proto_ops *ops,
  * 16-byte copy.  A batch entry's storage was probed with the whole array
  * and its namelen was already read into @capacity.
  */
-static u32 ws_copy_out(const struct ws_target *t,
-		       const struct sockaddr_storage *addr, int size)
+static __always_inline u32 ws_copy_out(const struct ws_target *t,
+				       const struct sockaddr_storage *addr,
+				       int size)
 {
 	u8 __user *name = t->name;
 	int __user *namelen = t->namelen;
@@ -150,8 +152,15 @@ fault:
 	return WINSOCK_WSAEFAULT;
 }
 
-/* The checks after the descriptor was resolved to l->sock (may be NULL). */
-static u32 ws_resolve(struct ws_lookup *l, const struct ws_target *t)
+/*
+ * The checks after the descriptor was resolved to l->sock (may be NULL).
+ * This and the helpers it calls are inlined into both ws_lookup() and
+ * ws_lookup_batched(), as they were into the one ws_lookup() before the
+ * batch counted its entries itself: out of line, the single request lost
+ * what the batch won.
+ */
+static __always_inline u32 ws_resolve(struct ws_lookup *l,
+				      const struct ws_target *t)
 {
 	bool native = l->flags & WINSOCK_GPN_NATIVE;
 	struct socket *sock = l->sock;
@@ -201,7 +210,9 @@ static u32 ws_resolve(struct ws_lookup *l, const struct ws_target *t)
  * is still held.  fdget reads current->files: only the caller's own
  * descriptors can be reached.
  */
-u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t)
+static __always_inline u32 __ws_lookup(struct ws_lookup *l,
+				       const struct ws_target *t,
+				       struct ws_audit_batch *b)
 {
 	struct fd f;
 
@@ -210,16 +221,28 @@ u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t)
 	l->size = 0;
 	if (l->socket > INT_MAX) {
 		l->result = WINSOCK_WSAENOTSOCK;
-		ws_audit_lookup(l);
+		ws_audit_lookup(l, b);
 		return l->result;
 	}
 	f = fdget(l->socket);
 	if (fd_file(f))
 		l->sock = sock_from_file(fd_file(f));
 	l->result = ws_resolve(l, t);
-	ws_audit_lookup(l);
+	ws_audit_lookup(l, b);
 	fdput(f);
 	return l->result;
+}
+
+u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t)
+{
+	return __ws_lookup(l, t, NULL);
+}
+
+/* A batch's entry: its audit counting is the batch's (@b). */
+u32 ws_lookup_batched(struct ws_lookup *l, const struct ws_target *t,
+		      struct ws_audit_batch *b)
+{
+	return __ws_lookup(l, t, b);
 }
 
 /*
@@ -242,14 +265,17 @@ u32 ws_enter(struct ws_handle *h, u16 *version)
 	return 0;
 }
 
-/* A lookup refused by the handle's state is still a lookup: report it. */
-u32 ws_refuse(struct ws_lookup *l, u32 result)
+/*
+ * A lookup refused by the handle's state is still a lookup: report it
+ * (@b: the batch it is an entry of, or NULL).
+ */
+u32 ws_refuse(struct ws_lookup *l, u32 result, struct ws_audit_batch *b)
 {
 	l->sock = NULL;
 	l->peerlen = 0;
 	l->size = 0;
 	l->result = result;
-	ws_audit_lookup(l);
+	ws_audit_lookup(l, b);
 	return result;
 }
 
@@ -291,7 +317,7 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 	l.flags = req.flags;
 	res = ws_enter(h, &l.version);
 	if (res)
-		return ws_refuse(&l, res);
+		return ws_refuse(&l, res, NULL);
 	t.name = u64_to_user_ptr(req.name);
 	t.namelen = u64_to_user_ptr(req.namelen);
 	t.entry = false;

@@ -105,18 +105,30 @@ struct ws_target {
 
 void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l);
 
+/*
+ * struct ws_audit_batch - what a batch counts once for all its entries
+ * (audit.h): the caller's namespace and the results, added to the per-CPU
+ * counters when the batch ends.
+ */
+struct ws_audit_batch;
+
 #ifndef WINSOCK_NO_AUDIT
 int ws_audit_init(void);
 void ws_audit_exit(void);
 void ws_audit_open(struct ws_handle *h);
 void ws_audit_release(struct ws_handle *h);
-/* ws_audit_lookup(): inline, in audit.h. */
+/* ws_audit_lookup() and the batch's: inline, in audit.h. */
 #else
+struct ws_audit_batch { };
 static inline int ws_audit_init(void) { return 0; }
 static inline void ws_audit_exit(void) { }
 static inline void ws_audit_open(struct ws_handle *h) { }
 static inline void ws_audit_release(struct ws_handle *h) { }
-static inline void ws_audit_lookup(const struct ws_lookup *l) { }
+static inline void ws_audit_lookup(const struct ws_lookup *l,
+				   struct ws_audit_batch *b) { }
+static inline void ws_audit_batch_begin(struct ws_audit_batch *b,
+					const struct ws_handle *h) { }
+static inline void ws_audit_batch_end(struct ws_audit_batch *b) { }
 #endif
 
 long ws_ioctl_startup(struct ws_handle *h, void __user *uarg);
@@ -129,8 +141,10 @@ bool ws_in_blocking_call(struct ws_handle *h);
 void ws_blocking_release(struct ws_handle *h);
 
 u32 ws_enter(struct ws_handle *h, u16 *version);
-u32 ws_refuse(struct ws_lookup *l, u32 result);
+u32 ws_refuse(struct ws_lookup *l, u32 result, struct ws_audit_batch *b);
 u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t);
+u32 ws_lookup_batched(struct ws_lookup *l, const struct ws_target *t,
+		      struct ws_audit_batch *b);
 
 extern bool ws_provider_down;
 extern bool ws_audit_records;
