@@ -13,14 +13,21 @@
 #   /etc/audit/auditd.conf for a guest (log in RAM, no network, no mail),
 #   /etc/passwd and /etc/group (root, nobody) for ausearch -i, /var/log/audit
 #
-# Idempotent: the packages stay in cache/auditd/debs, so a second run
-# downloads nothing, and an overlay built by this very script is kept.
+# Idempotent: the packages stay in the store ($WINSOCK_STORE/auditd-debs,
+# else cache/auditd/debs), so a second run and a fresh clone download
+# nothing, and an overlay built by this very script is kept.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/cache/auditd
-debs=$cache/debs
 root=$cache/root
+# The packages go to the machine's store beside setup.sh's (a fresh clone
+# then downloads nothing), or into this tree's cache where it is not ours.
+store=${WINSOCK_STORE:-/var/cache/winsock}
+debs=$cache/debs
+if mkdir -p "$store/auditd-debs" 2>/dev/null && [ -w "$store/auditd-debs" ]; then
+	debs=$store/auditd-debs
+fi
 progs=(auditd auditctl ausearch aureport)
 
 log() { printf 'setup-auditd: %s\n' "$*"; }
@@ -47,7 +54,7 @@ if [ -x "$root/sbin/auditd" ] && [ "$(cat "$cache/root.stamp" 2>/dev/null)" = "$
 	exit 0
 fi
 
-mkdir -p "$debs"
+mkdir -p "$debs" "$cache"
 # apt downloads as the unprivileged _apt user when it can write there.
 if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then
 	chown _apt "$debs"
