@@ -109,26 +109,6 @@ void ws_audit_report(const struct ws_lookup *l, struct net *caller)
 		ws_audit_record(l, caller);
 }
 
-void ws_audit_batch_begin(struct ws_audit_batch *b, const struct ws_handle *h)
-{
-	b->caller = current->nsproxy->net_ns;
-	b->cwn = b->caller == h->net ? h->wn : ws_net_of(b->caller);
-	memset(b->n, 0, sizeof(b->n));
-}
-
-void ws_audit_batch_end(struct ws_audit_batch *b)
-{
-	int i;
-
-	for (i = 0; i < WS_STAT_RESULTS; i++) {
-		if (!b->n[i])
-			continue;
-		this_cpu_add(b->cwn->stats->n[i], b->n[i]);
-		if (b->cwn != ws_init_wn)
-			this_cpu_add(ws_init_wn->stats->n[i], b->n[i]);
-	}
-}
-
 void ws_stats_read(struct ws_net *wn, u64 *v)
 {
 	int cpu, i;

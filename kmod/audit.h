@@ -176,11 +176,29 @@ void ws_audit_records_exit(void);
 struct ws_audit_batch {
 	struct net *caller;
 	struct ws_net *cwn;
-	u32 n[WS_STAT_RESULTS];
+	u32 ok;
 };
 
-void ws_audit_batch_begin(struct ws_audit_batch *b, const struct ws_handle *h);
-void ws_audit_batch_end(struct ws_audit_batch *b);
+static __always_inline void ws_audit_batch_begin(struct ws_audit_batch *b,
+						 const struct ws_handle *h)
+{
+	b->caller = current->nsproxy->net_ns;
+	if (likely(b->caller == h->net))
+		b->cwn = h->wn;
+	else
+		b->cwn = ws_net_of(b->caller);
+	b->ok = 0;
+}
+
+/* The successful entries' count; failures counted as they happened. */
+static __always_inline void ws_audit_batch_end(struct ws_audit_batch *b)
+{
+	if (!b->ok)
+		return;
+	this_cpu_add(b->cwn->stats->n[WS_STAT_OK], b->ok);
+	if (b->cwn != ws_init_wn)
+		this_cpu_add(ws_init_wn->stats->n[WS_STAT_OK], b->ok);
+}
 
 /*
  * Every lookup passes here, so the common case is inline: count it in the
@@ -188,9 +206,9 @@ void ws_audit_batch_end(struct ws_audit_batch *b);
  * it.  The handle pins its opener's namespace, which is nearly always the
  * caller's: no net_generic() then.  With subscribers elsewhere only, a
  * lookup tests two counts and goes on.  A batch's entry (@b, a constant
- * NULL for the single request) only counts its result in @b: the caller's
- * namespace was found once for the batch, and the counters get the sums
- * when it ends.
+ * NULL for the single request) uses the caller's namespace the batch
+ * found once, and a success only adds to @b's count, which the counters
+ * get when the batch ends.
  */
 static __always_inline void ws_audit_lookup(const struct ws_lookup *l,
 					    struct ws_audit_batch *b)
@@ -200,10 +218,7 @@ static __always_inline void ws_audit_lookup(const struct ws_lookup *l,
 	struct net *caller;
 	unsigned int active;
 
-	if (unlikely(l->result))
-		stat = ws_result_stat(l->result);
 	if (b) {
-		b->n[stat]++;
 		caller = b->caller;
 		cwn = b->cwn;
 	} else {
@@ -212,6 +227,12 @@ static __always_inline void ws_audit_lookup(const struct ws_lookup *l,
 			cwn = l->h->wn;
 		else
 			cwn = ws_net_of(caller);
+	}
+	if (unlikely(l->result))
+		stat = ws_result_stat(l->result);
+	if (b && likely(stat == WS_STAT_OK)) {
+		b->ok++;
+	} else {
 		this_cpu_inc(cwn->stats->n[stat]);
 		if (cwn != ws_init_wn)
 			this_cpu_inc(ws_init_wn->stats->n[stat]);

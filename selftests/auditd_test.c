@@ -852,7 +852,12 @@ static void flood_check(struct __test_metadata *_metadata,
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ms = now_ms() - t0;
 	ASSERT_EQ(0, status);
-	ASSERT_LT(1000, lookups);
+	/*
+	 * Enough to fill the backlog of 64 many times over; how many more
+	 * depends on the machine (with the limit lifted every lookup waits
+	 * for kauditd: 768 in the window on 7.3 under single-threaded TCG).
+	 */
+	ASSERT_LT(256, lookups);
 
 	/* A later record, after a full second, carries the last count. */
 	sleep(2);
