@@ -218,6 +218,8 @@ static __always_inline void ws_audit_lookup(const struct ws_lookup *l,
 	struct net *caller;
 	unsigned int active;
 
+	if (unlikely(l->result))
+		stat = ws_result_stat(l->result);
 	if (b) {
 		caller = b->caller;
 		cwn = b->cwn;
@@ -228,8 +230,6 @@ static __always_inline void ws_audit_lookup(const struct ws_lookup *l,
 		else
 			cwn = ws_net_of(caller);
 	}
-	if (unlikely(l->result))
-		stat = ws_result_stat(l->result);
 	if (b && likely(stat == WS_STAT_OK)) {
 		b->ok++;
 	} else {
