@@ -1133,9 +1133,10 @@ TEST_F(handles, open_close_storm)
 /*
  * One handle shared by threads: a base startup held throughout, other
  * threads adding and removing startups.  The count never reaches zero, so
- * no lookup may see WSANOTINITIALISED; on a Winsock 1.1 handle lookups may
- * meet each other (WSAEINPROGRESS), and a cleanup refused with
- * WSAEINPROGRESS must not have counted.  At the end exactly the base
+ * no lookup may see WSANOTINITIALISED.  On a Winsock 1.1 handle no thread
+ * here is inside a declared blocking call, so lookups never refuse each
+ * other; WSAEINPROGRESS is still tolerated and counted, and a cleanup
+ * refused with it must not have counted.  At the end exactly the base
  * startup is left.
  */
 struct shared {
