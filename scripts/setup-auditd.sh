@@ -31,9 +31,11 @@ fi
 progs=(auditd auditctl ausearch aureport)
 
 log() { printf 'setup-auditd: %s\n' "$*"; }
+# The first of its arguments (a glob's first match), without a pipe.
+first() { printf '%s\n' "$1"; }
 
 installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+	[[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == *'install ok installed'* ]]
 }
 
 # auditd, plus every library package it or libauparse0 depends on that
@@ -70,7 +72,7 @@ done
 work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 for p in "${pkgs[@]}"; do
-	dpkg-deb -x "$(compgen -G "$debs/${p}_*.deb" | head -n1)" "$work/x"
+	dpkg-deb -x "$(first "$debs/${p}_"*.deb)" "$work/x"
 done
 
 new=$work/root
@@ -95,7 +97,9 @@ done < <(awk '$2 == "=>" && $3 ~ /^\// { print $1, $2, $3, $4 }' <<<"$deps" | so
 ldso=$(awk '$1 ~ /^\/.*ld-linux/ { print $1; exit }' <<<"$deps")
 cp -L "$ldso" "$new/lib64/$(basename "$ldso")"
 # glibc loads libgcc_s at run time to unwind threads being cancelled.
-gcc_s=$(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')
+# awk reads all of ldconfig's output: leaving early would kill it with
+# SIGPIPE, which pipefail turns into a failed set-up (seen in CI, rc 141).
+gcc_s=$(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ && !p { p = $NF } END { print p }')
 cp -L "$gcc_s" "$new/lib/x86_64-linux-gnu/libgcc_s.so.1"
 
 # The daemon's configuration for a test guest: the log lives in RAM and
@@ -145,4 +149,4 @@ rm -rf "$root.old"
 mv "$new" "$root"
 rm -rf "$root.old"
 echo "$stamp" >"$cache/root.stamp"
-log "auditd $(dpkg-deb -f "$(compgen -G "$debs/auditd_*.deb" | head -n1)" Version) for the guests in $root"
+log "auditd $(dpkg-deb -f "$(first "$debs"/auditd_*.deb)" Version) for the guests in $root"

@@ -39,6 +39,10 @@ fi
 
 log() { printf 'setup: %s\n' "$*"; }
 
+# The first of its arguments (a glob's first match).  Not "ls | head": head
+# leaving early can kill ls with SIGPIPE, a failure under pipefail.
+first() { printf '%s\n' "$1"; }
+
 apt_updated=
 apt_update() {
 	if [ -z "$apt_updated" ]; then
@@ -143,7 +147,7 @@ host_pkgs=(build-essential make gcc gcc-multilib dwarves qemu-system-x86
 install_missing() {
 	local missing=() p
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		[[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *'install ok installed'* ]] ||
 			missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
@@ -162,16 +166,16 @@ resolve_release() {
 	shift
 	if [ -z "$suite" ]; then
 		dep=$("$@" depends -q linux-image-amd64 2>/dev/null |
-			awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+			awk '/Depends: linux-image-[0-9]/ && !dep { dep = $2 } END { print dep }')
 	else
 		# apt-cache depends does not honour -t; read the candidate from
 		# the suite.  7.x metapackages also depend on linux-base-amd64
 		# and linux-modules-amd64: take the versioned image.
 		dep=$("$@" show "linux-image-amd64/$suite" 2>/dev/null |
-			awk -F': ' '/^Depends:/ {
+			awk -F': ' '/^Depends:/ && !dep {
 				n = split($2, a, /[ ,]+/)
-				for (i = 1; i <= n; i++) if (a[i] ~ /^linux-image-[0-9]/) { print a[i]; exit }
-			}')
+				for (i = 1; i <= n && !dep; i++) if (a[i] ~ /^linux-image-[0-9]/) dep = a[i]
+			} END { print dep }')
 	fi
 	dep=${dep#linux-image-}
 	dep=${dep%-unsigned}
@@ -199,7 +203,7 @@ fetch_kernel() {
 		log "downloading kernel image $rel ($pkg)"
 		x=$(mktemp -d "$cache/debs/x.XXXXXX")
 		(cd "$cache/debs" && "$@" download -q "$pkg" >/dev/null)
-		deb=$(ls "$cache/debs/${pkg}_"*.deb | head -n1)
+		deb=$(first "$cache/debs/${pkg}_"*.deb)
 		dpkg-deb -x "$deb" "$x"
 		$SUDO mkdir -p "$kept"
 		# Only the image and its config: the guests load no in-tree modules.
@@ -237,7 +241,7 @@ in_root() {
 }
 
 root_installed() {
-	in_root dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+	[[ "$(in_root dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == *'install ok installed'* ]]
 }
 
 prepare_root() {
@@ -312,7 +316,7 @@ fetch_kselftest() {
 	   [ ! -f "$kept/scripts/checkpatch.pl" ]; then
 		log "extracting kselftest headers and checkpatch.pl from linux-source-6.1"
 		(cd "$cache/debs" && apt-get download -q linux-source-6.1 >/dev/null)
-		deb=$(ls "$cache/debs"/linux-source-6.1_*.deb | head -n1)
+		deb=$(first "$cache/debs"/linux-source-6.1_*.deb)
 		$SUDO rm -rf "$kept.new"
 		$SUDO mkdir -p "$kept.new"
 		tarball=$(dpkg-deb -c "$deb" | awk '{ print $NF }' | grep 'linux-source-6.1.tar.xz$')
@@ -345,7 +349,7 @@ main() {
 	case "$r612" in 6.12.*) ;; *) echo "setup: could not resolve the backports 6.12 kernel (got '$r612')" >&2; exit 1 ;; esac
 
 	install_missing "linux-headers-$r61"
-	if ! dpkg-query -W -f='${Status}' "linux-headers-$r612" 2>/dev/null | grep -q 'install ok installed'; then
+	if [[ "$(dpkg-query -W -f='${Status}' "linux-headers-$r612" 2>/dev/null)" != *'install ok installed'* ]]; then
 		log "installing linux-headers-$r612 (bookworm-backports, private apt configuration)"
 		$SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${papt[@]}" install -y -qq \
 			--no-install-recommends -t bookworm-backports "linux-headers-$r612" >/dev/null
