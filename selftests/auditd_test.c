@@ -853,11 +853,13 @@ static void flood_check(struct __test_metadata *_metadata,
 	ms = now_ms() - t0;
 	ASSERT_EQ(0, status);
 	/*
-	 * Enough to fill the backlog of 64 many times over; how many more
-	 * depends on the machine (with the limit lifted every lookup waits
-	 * for kauditd: 768 in the window on 7.3 under single-threaded TCG).
+	 * More than the backlog of 64, so that it overflows (the waits are
+	 * checked below); how many more depends on the machine: with the
+	 * limit lifted every lookup waits for kauditd, and the flood's
+	 * batches of 256 made 768 lookups in the window on 7.3 and a single
+	 * batch on a loaded 6.1, under single-threaded TCG.
 	 */
-	ASSERT_LT(256, lookups);
+	ASSERT_LT(64, lookups);
 
 	/* A later record, after a full second, carries the last count. */
 	sleep(2);
