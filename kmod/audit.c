@@ -101,7 +101,7 @@ void ws_audit_release(struct ws_handle *h)
 }
 
 /* The trace and the audit record, while either is on. */
-void ws_audit_report(const struct ws_lookup *l, struct net *caller)
+void ws_audit_report(const struct ws_query *l, struct net *caller)
 {
 	trace_getpeername(l, caller);
 	/* Like every audit source: silent while audit is disabled. */

@@ -23,7 +23,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
-#include "winsock.h"
+#include "internal.h"
 
 struct net;
 struct pid_namespace;
@@ -135,7 +135,7 @@ void ws_audit_report_get(void);
 void ws_audit_report_put(void);
 int ws_trace_reg(void);
 void ws_trace_unreg(void);
-void ws_audit_report(const struct ws_lookup *l, struct net *caller);
+void ws_audit_report(const struct ws_query *l, struct net *caller);
 enum ws_stat ws_result_stat(u32 result);
 void ws_stats_read(struct ws_net *wn, u64 *v);
 
@@ -148,17 +148,17 @@ static inline struct ws_net *ws_net_of(struct net *net)
 int ws_subscribe(struct net *net, struct sock *sk, u32 portid, u32 flags);
 int ws_unsubscribe(struct net *net, u32 portid);
 void ws_unsubscribe_all(struct ws_net *wn);
-void ws_deliver(const struct ws_lookup *l, struct net *caller,
+void ws_deliver(const struct ws_query *l, struct net *caller,
 		struct ws_net *cwn);
 
 /* delivery.c */
 int ws_sub_thread(void *arg);
 
 /* event.c */
-struct sk_buff *ws_event_new(const struct ws_lookup *l,
+struct sk_buff *ws_event_new(const struct ws_query *l,
 			     const struct net *caller,
 			     const struct ws_sub *sub, struct nlattr **seq);
-u16 ws_lookup_family(const struct ws_lookup *l);
+u16 ws_query_family(const struct ws_query *l);
 
 /* The longest text of an inet peer: "[IPv6%scope]:port". */
 #define WS_INET_STR_LEN	64
@@ -168,7 +168,7 @@ int ws_netlink_init(void);
 void ws_netlink_exit(void);
 
 /* record.c */
-void ws_audit_record(const struct ws_lookup *l, const struct net *caller);
+void ws_audit_record(const struct ws_query *l, const struct net *caller);
 u64 ws_audit_suppressed(void);
 void ws_audit_records_exit(void);
 
@@ -210,7 +210,7 @@ static __always_inline void ws_audit_batch_end(struct ws_audit_batch *b)
  * found once, and a success only adds to @b's count, which the counters
  * get when the batch ends.
  */
-static __always_inline void ws_audit_lookup(const struct ws_lookup *l,
+static __always_inline void ws_audit_lookup(const struct ws_query *l,
 					    struct ws_audit_batch *b)
 {
 	enum ws_stat stat = WS_STAT_OK;

@@ -9,7 +9,7 @@
 #include <linux/uaccess.h>
 
 #include "audit.h"
-#include "winsock.h"
+#include "internal.h"
 
 /* The part of an entry the kernel reads: everything before @name. */
 struct ws_entry_head {
@@ -84,7 +84,7 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 	struct ws_audit_batch ab;
 	struct ws_entry_head head;
 	struct ws_target t;
-	struct ws_lookup l;
+	struct ws_query l;
 	u32 i, state, result;
 	u16 version;
 	long err = 0;

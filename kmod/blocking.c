@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "winsock.h"
+#include "internal.h"
 
 struct ws_blocked {
 	struct list_head node;

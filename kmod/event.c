@@ -19,7 +19,7 @@
 #include "audit.h"
 
 /* The family of the address as getname reported it, else the socket's. */
-u16 ws_lookup_family(const struct ws_lookup *l)
+u16 ws_query_family(const struct ws_query *l)
 {
 	if (l->peerlen)
 		return l->family;
@@ -55,7 +55,7 @@ static void ws_append(char *buf, size_t size, size_t o, const u8 *s, int len)
  * "/path", "@abstract", escaped so that it is safe to print in a line of
  * fields (an address needs no escaping).
  */
-void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l)
+void ws_peer_str(char *buf, size_t size, const struct ws_query *l)
 {
 	const struct sockaddr_un *sun = (const void *)&l->peer;
 	int len = l->peerlen - (int)offsetof(struct sockaddr_un, sun_path);
@@ -124,13 +124,13 @@ static int ws_fill_ids(struct sk_buff *skb, const struct ws_sub *sub)
 	return 0;
 }
 
-static int ws_fill_socket(struct sk_buff *skb, const struct ws_lookup *l)
+static int ws_fill_socket(struct sk_buff *skb, const struct ws_query *l)
 {
 	struct sock *sk = l->sock->sk;
 	const struct net *net = sock_net(sk);
 	struct nlattr *peer;
 
-	if (nla_put_u32(skb, WINSOCK_A_FAMILY, ws_lookup_family(l)) ||
+	if (nla_put_u32(skb, WINSOCK_A_FAMILY, ws_query_family(l)) ||
 	    nla_put_u32(skb, WINSOCK_A_TYPE, l->sock->type) ||
 	    nla_put_u32(skb, WINSOCK_A_PROTOCOL, sk->sk_protocol) ||
 	    nla_put_u64_64bit(skb, WINSOCK_A_NETNS_COOKIE, net->net_cookie,
@@ -153,7 +153,7 @@ static int ws_fill_socket(struct sk_buff *skb, const struct ws_lookup *l)
  * are handed out in queue order, under the subscriber's lock.  NULL when
  * memory is short (the event is then counted as dropped).
  */
-struct sk_buff *ws_event_new(const struct ws_lookup *l,
+struct sk_buff *ws_event_new(const struct ws_query *l,
 			     const struct net *caller,
 			     const struct ws_sub *sub, struct nlattr **seq)
 {

@@ -19,7 +19,7 @@
 #include <linux/stringify.h>
 #include <net/genetlink.h>
 
-#include "winsock.h"
+#include "internal.h"
 
 /*
  * WSAENETDOWN: the administrator takes the provider down by writing 1 here

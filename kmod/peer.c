@@ -17,7 +17,7 @@
 
 #include "compat.h"
 #include "audit.h"
-#include "winsock.h"
+#include "internal.h"
 
 /*
  * The Windows layout of a family: its Windows family value and structure
@@ -159,7 +159,7 @@ fault:
  * batch counted its entries itself: out of line, the single request lost
  * what the batch won.
  */
-static __always_inline u32 ws_resolve(struct ws_lookup *l,
+static __always_inline u32 ws_resolve(struct ws_query *l,
 				      const struct ws_target *t)
 {
 	bool native = l->flags & WINSOCK_GPN_NATIVE;
@@ -210,7 +210,7 @@ static __always_inline u32 ws_resolve(struct ws_lookup *l,
  * is still held.  fdget reads current->files: only the caller's own
  * descriptors can be reached.
  */
-static __always_inline u32 __ws_lookup(struct ws_lookup *l,
+static __always_inline u32 __ws_lookup(struct ws_query *l,
 				       const struct ws_target *t,
 				       struct ws_audit_batch *b)
 {
@@ -233,13 +233,13 @@ static __always_inline u32 __ws_lookup(struct ws_lookup *l,
 	return l->result;
 }
 
-u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t)
+u32 ws_lookup(struct ws_query *l, const struct ws_target *t)
 {
 	return __ws_lookup(l, t, NULL);
 }
 
 /* A batch's entry: its audit counting is the batch's (@b). */
-u32 ws_lookup_batched(struct ws_lookup *l, const struct ws_target *t,
+u32 ws_lookup_batched(struct ws_query *l, const struct ws_target *t,
 		      struct ws_audit_batch *b)
 {
 	return __ws_lookup(l, t, b);
@@ -269,7 +269,7 @@ u32 ws_enter(struct ws_handle *h, u16 *version)
  * A lookup refused by the handle's state is still a lookup: report it
  * (@b: the batch it is an entry of, or NULL).
  */
-u32 ws_refuse(struct ws_lookup *l, u32 result, struct ws_audit_batch *b)
+u32 ws_refuse(struct ws_query *l, u32 result, struct ws_audit_batch *b)
 {
 	l->sock = NULL;
 	l->peerlen = 0;
@@ -304,7 +304,7 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 {
 	struct winsock_getpeername req;
 	struct ws_target t;
-	struct ws_lookup l;
+	struct ws_query l;
 	u32 res;
 
 	if (ws_read_request(&req, uarg))

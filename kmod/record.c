@@ -166,7 +166,7 @@ static void ws_log_untrusted(struct audit_buffer *ab, const u8 *s, size_t len)
  * native sockaddr in hex as the kernel's own SOCKADDR records have it,
  * which ausearch -i decodes.
  */
-static void ws_log_peer(struct audit_buffer *ab, const struct ws_lookup *l)
+static void ws_log_peer(struct audit_buffer *ab, const struct ws_query *l)
 {
 	const struct sockaddr_un *sun = (const void *)&l->peer;
 	int pathlen = l->peerlen - (int)offsetof(struct sockaddr_un, sun_path);
@@ -194,7 +194,7 @@ static void ws_log_peer(struct audit_buffer *ab, const struct ws_lookup *l)
 		   l->peerlen - sizeof(family));
 }
 
-void ws_audit_record(const struct ws_lookup *l, const struct net *caller)
+void ws_audit_record(const struct ws_query *l, const struct net *caller)
 {
 	struct sock *sk = l->sock ? l->sock->sk : NULL;
 	struct audit_buffer *ab;
@@ -219,7 +219,7 @@ void ws_audit_record(const struct ws_lookup *l, const struct net *caller)
 	/* Not "family" or "type": auparse reads those as other things. */
 	if (sk)
 		audit_log_format(ab, " netns=%u sock_family=%u sock_type=%u sock_protocol=%u",
-				 sock_net(sk)->ns.inum, ws_lookup_family(l),
+				 sock_net(sk)->ns.inum, ws_query_family(l),
 				 l->sock->type, sk->sk_protocol);
 	ws_log_peer(ab, l);
 	if (suppressed)

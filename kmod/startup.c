@@ -8,7 +8,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "winsock.h"
+#include "internal.h"
 
 #define WS_MAKEWORD(lo, hi)	((u16)((u8)(lo) | ((u16)(u8)(hi) << 8)))
 #define WS_DESCRIPTION		"WinSock 2.0"

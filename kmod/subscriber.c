@@ -87,7 +87,7 @@ static bool ws_sub_queue(struct ws_sub *sub, struct sk_buff *skb,
 	return false;
 }
 
-static void ws_sub_post(struct ws_sub *sub, const struct ws_lookup *l,
+static void ws_sub_post(struct ws_sub *sub, const struct ws_query *l,
 			const struct net *caller)
 {
 	long timeout = msecs_to_jiffies(READ_ONCE(ws_backlog_wait_ms));
@@ -158,7 +158,7 @@ static int ws_collect(struct ws_net *wn, struct ws_sub **subs, int n)
  * calls this when either has any.  Their references are taken under RCU
  * so that posting may sleep.
  */
-void ws_deliver(const struct ws_lookup *l, struct net *caller,
+void ws_deliver(const struct ws_query *l, struct net *caller,
 		struct ws_net *cwn)
 {
 	struct ws_sub *subs[2 * WINSOCK_SUBSCRIBERS_MAX];

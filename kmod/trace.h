@@ -23,7 +23,7 @@
  * ring buffer keeps every byte of the entry.
  */
 TRACE_EVENT_FN(getpeername,
-	       TP_PROTO(const struct ws_lookup *l, const struct net *caller),
+	       TP_PROTO(const struct ws_query *l, const struct net *caller),
 	       TP_ARGS(l, caller),
 	       TP_STRUCT__entry(__field(u64, socket)
 				__field(u64, netns_cookie)
@@ -47,7 +47,7 @@ TRACE_EVENT_FN(getpeername,
 			      __entry->caller_netns_ino = caller->ns.inum;
 			      __entry->uid = from_kuid(&init_user_ns, current_uid());
 			      __entry->gid = from_kgid(&init_user_ns, current_gid());
-			      __entry->family = ws_lookup_family(l);
+			      __entry->family = ws_query_family(l);
 			      __entry->type = l->sock ? l->sock->type : 0;
 			      __entry->protocol = l->sock ? l->sock->sk->sk_protocol : 0;
 			      __entry->result = l->result;

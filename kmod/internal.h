@@ -52,7 +52,8 @@ static inline bool ws_version_is_1x(u16 version)
 }
 
 /*
- * struct ws_lookup - one getpeername request as the audit stream sees it.
+ * struct ws_query - one getpeername request, as the lookup, the audit
+ * stream, the trace and the audit record see it.
  * @h:		the handle it was made on.
  * @socket:	the SOCKET value as passed.
  * @flags:	WINSOCK_GPN_* of the request.
@@ -68,7 +69,7 @@ static inline bool ws_version_is_1x(u16 version)
  * @peer:	the peer as the protocol reported it; sa_family is the
  *		Windows value when the request asked for Windows' layout.
  */
-struct ws_lookup {
+struct ws_query {
 	const struct ws_handle *h;
 	u64 socket;
 	u32 flags;
@@ -103,7 +104,7 @@ struct ws_target {
  */
 #define WS_PEER_STR_LEN	440
 
-void ws_peer_str(char *buf, size_t size, const struct ws_lookup *l);
+void ws_peer_str(char *buf, size_t size, const struct ws_query *l);
 
 /*
  * struct ws_audit_batch - what a batch counts once for all its entries
@@ -124,7 +125,7 @@ static inline int ws_audit_init(void) { return 0; }
 static inline void ws_audit_exit(void) { }
 static inline void ws_audit_open(struct ws_handle *h) { }
 static inline void ws_audit_release(struct ws_handle *h) { }
-static inline void ws_audit_lookup(const struct ws_lookup *l,
+static inline void ws_audit_lookup(const struct ws_query *l,
 				   struct ws_audit_batch *b) { }
 static inline void ws_audit_batch_begin(struct ws_audit_batch *b,
 					const struct ws_handle *h) { }
@@ -141,9 +142,9 @@ bool ws_in_blocking_call(struct ws_handle *h);
 void ws_blocking_release(struct ws_handle *h);
 
 u32 ws_enter(struct ws_handle *h, u16 *version);
-u32 ws_refuse(struct ws_lookup *l, u32 result, struct ws_audit_batch *b);
-u32 ws_lookup(struct ws_lookup *l, const struct ws_target *t);
-u32 ws_lookup_batched(struct ws_lookup *l, const struct ws_target *t,
+u32 ws_refuse(struct ws_query *l, u32 result, struct ws_audit_batch *b);
+u32 ws_lookup(struct ws_query *l, const struct ws_target *t);
+u32 ws_lookup_batched(struct ws_query *l, const struct ws_target *t,
 		      struct ws_audit_batch *b);
 
 extern bool ws_provider_down;
