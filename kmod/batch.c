@@ -84,7 +84,7 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 	struct ws_audit_batch ab;
 	struct ws_entry_head head;
 	struct ws_target t;
-	struct ws_query l;
+	struct ws_query l __uninitialized;	/* as in ws_ioctl_getpeername() */
 	u32 i, state, result;
 	u16 version;
 	long err = 0;

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The peer of an AF_INET or AF_INET6 socket, read without the socket lock.
+ *
+ * inet_getname() and inet6_getname() take the socket lock (lock_sock() and
+ * release_sock(): two spin_lock_bh sections, the owner flag, the backlog)
+ * only to read a handful of fields consistently; that is about 200
+ * instructions of a TCP lookup.  This reads the same fields and gives the
+ * same answer, for the same sockets, with the socket's spinlock held just
+ * across the loads, and only while no task owns the socket:
+ *
+ * - Every writer of these fields holds the socket lock: a task owns the
+ *   socket (lock_sock(): connect, disconnect, connect(AF_UNSPEC),
+ *   IPV6_FLOWINFO_SEND, ...), or softirq code holds the spinlock.  Holding
+ *   the spinlock with no owner therefore excludes every writer, exactly as
+ *   getname's lock_sock() does, and the answer is a peer the socket had.
+ * - A plain lockless read (READ_ONCE of each field, then a re-read and
+ *   compare) cannot promise that: UDP's connect stores the address and
+ *   then the port, and a reader that sees neither store change between its
+ *   two reads can still see the address of the new peer with the port of
+ *   the old one when the writer is interrupted between its stores.  Nothing
+ *   in the socket counts writes, so a reader cannot tell.
+ * - A socket some task owns (a concurrent connect, or a send holding the
+ *   lock) is left to getname, which waits for it.
+ *
+ * Only the protocols whose getname is inet_getname() or inet6_getname()
+ * themselves are read here (TCP, UDP, UDP-Lite, ping, raw, MPTCP's
+ * stream socket), so the checks below are theirs, field for field.  With a
+ * cgroup BPF getpeername program attached anywhere, getname runs it and
+ * may rewrite the answer: then every lookup of that family goes to getname.
+ * Anything else (AF_UNIX, whose peer is not RCU-freed and which takes its
+ * own lock, or any other family) is left to getname too.
+ */
+#ifndef _WINSOCK_INET_PEER_H
+#define _WINSOCK_INET_PEER_H
+
+#include <linux/bpf-cgroup.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
+#include <linux/net.h>
+#include <net/inet_common.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "compat.h"
+
+/* ws_inet_peer()'s answer when getname has to answer instead. */
+#define WS_PEER_ASK_GETNAME	(-EAGAIN)
+
+/*
+ * Is a cgroup BPF program of @atype attached anywhere?  Read the static
+ * key's count rather than branching on it: the module then carries no
+ * jump label of its own to patch when a program is attached.
+ */
+#ifdef CONFIG_CGROUP_BPF
+#define ws_cgroup_bpf_on(atype) \
+	static_key_enabled(&cgroup_bpf_enabled_key[atype].key)
+#else
+#define ws_cgroup_bpf_on(atype) false
+#endif
+
+/*
+ * Take the socket's spinlock if no task owns the socket.  BH off, as every
+ * process-context user of the spinlock does: the receive path takes it in
+ * softirq context.  Returns false, with nothing held, if a task owns it.
+ */
+static __always_inline bool ws_sk_lock_unowned(struct sock *sk)
+{
+	spin_lock_bh(&sk->sk_lock.slock);
+	if (likely(!sock_owned_by_user_nocheck(sk)))
+		return true;
+	spin_unlock_bh(&sk->sk_lock.slock);
+	return false;
+}
+
+static __always_inline int ws_inet4_peer(struct sock *sk,
+					 struct sockaddr_storage *addr)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+	const struct inet_sock *inet = inet_sk(sk);
+	__be32 daddr;
+	__be16 dport;
+
+	if (ws_cgroup_bpf_on(CGROUP_INET4_GETPEERNAME) ||
+	    !ws_sk_lock_unowned(sk))
+		return WS_PEER_ASK_GETNAME;
+	dport = inet->inet_dport;
+	daddr = inet->inet_daddr;
+	spin_unlock_bh(&sk->sk_lock.slock);
+
+	/* inet_getname(sock, addr, 2): no state test, only the port's. */
+	if (!dport)
+		return -ENOTCONN;
+	sin->sin_family = AF_INET;
+	sin->sin_port = dport;
+	sin->sin_addr.s_addr = daddr;
+	memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
+	return sizeof(*sin);
+}
+
+#if IS_BUILTIN(CONFIG_IPV6)
+static __always_inline int ws_inet6_peer(struct sock *sk,
+					 struct sockaddr_storage *addr)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
+	const struct inet_sock *inet = inet_sk(sk);
+	struct in6_addr daddr;
+	__be32 flowinfo = 0;
+	int ifindex;
+	__be16 dport;
+
+	if (ws_cgroup_bpf_on(CGROUP_INET6_GETPEERNAME) ||
+	    !ws_sk_lock_unowned(sk))
+		return WS_PEER_ASK_GETNAME;
+	dport = inet->inet_dport;
+	daddr = sk->sk_v6_daddr;
+	if (ws_inet6_sndflow(sk))
+		flowinfo = inet6_sk(sk)->flow_label;
+	ifindex = sk->sk_bound_dev_if;
+	spin_unlock_bh(&sk->sk_lock.slock);
+
+	if (!dport)
+		return -ENOTCONN;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = dport;
+	sin6->sin6_flowinfo = flowinfo;
+	sin6->sin6_addr = daddr;
+	sin6->sin6_scope_id = ipv6_iface_scope_id(&daddr, ifindex);
+	return sizeof(*sin6);
+}
+
+#define ws_is_inet6_getname(ops)	((ops)->getname == inet6_getname)
+#else
+/* IPv6 as a module: its getname cannot be named here; getname answers. */
+#define ws_inet6_peer(sk, addr)		WS_PEER_ASK_GETNAME
+#define ws_is_inet6_getname(ops)	false
+#endif
+
+/*
+ * The peer as @ops->getname(sock, addr, 2) would report it, or
+ * WS_PEER_ASK_GETNAME.  Returns the bytes filled or -ENOTCONN.
+ */
+static __always_inline int ws_inet_peer(struct socket *sock,
+					const struct proto_ops *ops,
+					struct sockaddr_storage *addr)
+{
+	if (ops->getname == inet_getname)
+		return ws_inet4_peer(sock->sk, addr);
+	if (ws_is_inet6_getname(ops))
+		return ws_inet6_peer(sock->sk, addr);
+	return WS_PEER_ASK_GETNAME;
+}
+
+#endif /* _WINSOCK_INET_PEER_H */
