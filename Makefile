@@ -23,7 +23,8 @@ LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile \
 		 tools/wsaudit.c tools/wsaudit.h
-SELFTESTS := module_test startup_test getpeername_test batch_test infoleak_test audit_test \
+SELFTESTS := module_test startup_test getpeername_test getpeername_getname_test \
+	     peer_read_test batch_test infoleak_test audit_test \
 	     audit_delivery_test audit_netns_test audit_escape_test \
 	     abi_test blocking_test addrform_test \
 	     race_test fuzz_test

@@ -21,6 +21,36 @@
 
 #define BUF_SIZE 256
 
+/*
+ * The suite runs twice: as getpeername_test through the module's fast peer
+ * read, and built with -DWS_GETNAME_ONLY as getpeername_getname_test with
+ * fast_peer=N, through the protocols' getname.  Each sets the parameter
+ * itself, so that neither depends on what ran before it.
+ */
+#ifdef WS_GETNAME_ONLY
+#define WS_FAST_PEER false
+#else
+#define WS_FAST_PEER true
+#endif
+
+static pid_t peer_read_chooser;
+
+static void __attribute__((constructor)) choose_peer_read(void)
+{
+	if (set_fast_peer(WS_FAST_PEER) && !access("/sys/module/winsock", F_OK)) {
+		fprintf(stderr, "cannot set fast_peer\n");
+		exit(1);
+	}
+	peer_read_chooser = getpid();
+}
+
+/* Only the main process: a test's child must not switch it back early. */
+static void __attribute__((destructor)) restore_peer_read(void)
+{
+	if (getpid() == peer_read_chooser)
+		set_fast_peer(true);
+}
+
 FIXTURE(peer) {
 	int dev;
 	uint32_t flags;

@@ -212,6 +212,22 @@ static inline int set_provider_down(const char *v)
 }
 
 /*
+ * Root only: the module's fast peer read on (the default) or every lookup
+ * through the protocols' getname (kmod/inet_peer.h).
+ */
+static inline int set_fast_peer(bool on)
+{
+	int fd = open("/sys/module/winsock/parameters/fast_peer", O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, on ? "Y" : "N", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
  * A SKIP in FIXTURE_SETUP still runs the test body with this harness:
  * a TEST_F whose setup may skip starts with this.
  */
