@@ -52,11 +52,13 @@
 /*
  * Is a cgroup BPF program of @atype attached anywhere?  Read the static
  * key's count rather than branching on it: the module then carries no
- * jump label of its own to patch when a program is attached.
+ * jump label of its own to patch when a program is attached.  The count
+ * is what static_key_enabled() tests, without its out-of-line call
+ * (non-zero: enabled, or being enabled).
  */
 #ifdef CONFIG_CGROUP_BPF
 #define ws_cgroup_bpf_on(atype) \
-	static_key_enabled(&cgroup_bpf_enabled_key[atype].key)
+	(atomic_read(&cgroup_bpf_enabled_key[atype].key.enabled) != 0)
 #else
 #define ws_cgroup_bpf_on(atype) false
 #endif
