@@ -15,7 +15,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 #define BUF_SIZE 256
