@@ -113,7 +113,7 @@ FIXTURE_SETUP(escape)
 {
 	self->dev = -1;
 	if (geteuid())
-		SKIP(return, "the audit stream and tracefs need root");
+		SETUP_SKIP(return, "the audit stream and tracefs need root");
 	self->dev = ws_open_started(0x0202);
 	ASSERT_LE(0, self->dev);
 	ASSERT_EQ(0, tcp_connect(&self->c, AF_INET));

@@ -153,10 +153,10 @@ FIXTURE_SETUP(netns)
 
 	self->dev = -1;
 	if (geteuid())
-		SKIP(return, "needs root: namespaces and the host's subscriber");
+		SETUP_SKIP(return, "needs root: namespaces and the host's subscriber");
 	err = genl_open(&self->sub);
 	if (err == -ENOENT)
-		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
+		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, genl_rcvbuf(&self->sub, 1 << 20));
 	ASSERT_EQ(0, genl_subscribe(&self->sub, 0));
@@ -208,10 +208,10 @@ FIXTURE_SETUP(foreign)
 
 	self->dev = -1;
 	if (geteuid())
-		SKIP(return, "needs root: namespaces and the host's subscriber");
+		SETUP_SKIP(return, "needs root: namespaces and the host's subscriber");
 	err = genl_open(&self->sub);
 	if (err == -ENOENT)
-		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
+		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, genl_rcvbuf(&self->sub, 1 << 20));
 	ASSERT_EQ(0, genl_subscribe(&self->sub, 0));
