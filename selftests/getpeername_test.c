@@ -195,22 +195,11 @@ TEST_F(peer, ipv4_mapped_ipv6_peer)
  * the SYN, so the connect stays in SYN_SENT. */
 TEST_F(peer, tcp_connect_in_progress)
 {
-	struct sockaddr_storage lname;
-	socklen_t llen;
-	int l, first, c;
+	struct tcp_conn c;
 
-	l = tcp_listener(AF_INET, 0);
-	ASSERT_LE(0, l);
-	llen = local_name(l, &lname);
-	first = socket(AF_INET, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(first, (struct sockaddr *)&lname, llen));
-	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	ASSERT_EQ(-1, connect(c, (struct sockaddr *)&lname, llen));
-	ASSERT_EQ(EINPROGRESS, errno);
-	expect_peer(_metadata, self, c, &lname, llen);
-	close(c);
-	close(first);
-	close(l);
+	ASSERT_EQ(0, tcp_connect_pending(&c, AF_INET));
+	expect_peer(_metadata, self, c.client, &c.lname, c.llen);
+	tcp_close(&c);
 }
 
 /* After shutdown in any direction the peer is still reported (Wine's
@@ -733,10 +722,10 @@ static void differential(struct __test_metadata *_metadata, int dev, int fd,
 TEST(differential_against_linux)
 {
 	struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
-	struct sockaddr_storage a, lname;
-	struct tcp_conn c, c6;
-	socklen_t alen, llen;
-	int dev, u, sv[2], l, first, pending;
+	struct tcp_conn c, c6, pending;
+	struct sockaddr_storage a;
+	socklen_t alen;
+	int dev, u, sv[2];
 	char b;
 
 	dev = ws_open_started(MAKEWORD(2, 2));
@@ -767,17 +756,10 @@ TEST(differential_against_linux)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
 	differential(_metadata, dev, sv[0], false);
 
-	l = tcp_listener(AF_INET, 0);
-	llen = local_name(l, &lname);
-	first = socket(AF_INET, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(first, (struct sockaddr *)&lname, llen));
-	pending = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	ASSERT_EQ(-1, connect(pending, (struct sockaddr *)&lname, llen));
-	differential(_metadata, dev, pending, true);
+	ASSERT_EQ(0, tcp_connect_pending(&pending, AF_INET));
+	differential(_metadata, dev, pending.client, true);
 
-	close(pending);
-	close(first);
-	close(l);
+	tcp_close(&pending);
 	close(sv[0]);
 	close(sv[1]);
 	close(u);

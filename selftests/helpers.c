@@ -149,11 +149,39 @@ int tcp_connect(struct tcp_conn *c, int family)
 	return c->server < 0 ? -1 : 0;
 }
 
+int tcp_connect_pending(struct tcp_conn *c, int family)
+{
+	c->server = c->client = -1;
+	c->listener = tcp_listener(family, 0);
+	if (c->listener < 0)
+		return -1;
+	c->llen = local_name(c->listener, &c->lname);
+	c->server = connected_socket(family, SOCK_STREAM, &c->lname, c->llen);
+	c->client = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (c->server < 0 || c->client < 0 ||
+	    connect(c->client, (struct sockaddr *)&c->lname, c->llen) != -1 ||
+	    errno != EINPROGRESS)
+		return -1;
+	c->clen = local_name(c->client, &c->cname);
+	return 0;
+}
+
 void tcp_close(struct tcp_conn *c)
 {
 	close(c->listener);
 	close(c->client);
 	close(c->server);
+}
+
+int connected_socket(int family, int type, const void *to, socklen_t len)
+{
+	int fd = socket(family, type, 0);
+
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)to, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int udp_bound(int family, struct sockaddr_storage *name, socklen_t *len)

@@ -61,8 +61,17 @@ struct tcp_conn {
 	socklen_t llen, clen;
 };
 int tcp_connect(struct tcp_conn *c, int family);
+/*
+ * A TCP connect still in progress (SYN_SENT): @c->client, non-blocking,
+ * connects to a listener of backlog 0 whose accept queue @c->server's
+ * connection already fills, so the SYN is dropped.  0 once connect()
+ * has said EINPROGRESS.  tcp_close() closes it as well.
+ */
+int tcp_connect_pending(struct tcp_conn *c, int family);
 void tcp_close(struct tcp_conn *c);
 
+/* A socket of @family and @type (flags allowed) connected to @to: the fd or -1. */
+int connected_socket(int family, int type, const void *to, socklen_t len);
 /* A UDP socket bound to loopback, its name in @name: the fd or -1. */
 int udp_bound(int family, struct sockaddr_storage *name, socklen_t *len);
 
