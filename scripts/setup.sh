@@ -12,7 +12,9 @@
 #     and the newest trixie-backports kernel (7.x) in a trixie build root
 #     (its headers need gcc-14 and a newer libc than Debian 12's)
 #   - the matching kernel images, unpacked (not installed)
-#   - kselftest headers and checkpatch.pl, extracted from linux-source-6.1
+#   - kselftest headers and checkpatch.pl, extracted from linux-source-6.1,
+#     and the current upstream kselftest harness from the newest
+#     linux-source-* of trixie-backports (a compile-only check)
 #
 # The machine's own apt sources are never changed: the suites it lacks are
 # reached through a private apt configuration (and the build root's own
