@@ -17,6 +17,9 @@
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 KSFT_DIR ?= $(TOP)/cache/linux-tools/tools/testing/selftests
+# The current upstream harness (scripts/setup.sh): selftests/ compiles
+# against it too (ksft-upstream-check, part of make lint).
+KSFT_UPSTREAM_DIR ?= $(TOP)/cache/ksft-upstream
 
 KMOD_SRCS := VERSION Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
 LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
@@ -59,7 +62,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 LIB_SOVERSION := 1
 
 .PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \
-	demo demo-run bench bench-run fuzz fuzz-run lint lint-run clean
+	demo demo-run bench bench-run fuzz fuzz-run lint lint-run ksft-upstream-check clean
 all: modules lib tools
 
 setup:
@@ -116,6 +119,11 @@ $(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/32 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static CC="$(CC) -m32" \
 		WINSOCK_AUDIT_TESTS= WINSOCK_LEAK_TESTS=
 	@touch $@
+
+# Compile only: every selftest against the current upstream kselftest
+# harness, so that selftests/ builds in a kernel tree as well.
+ksft-upstream-check:
+	@$(MAKE) --no-print-directory -s -C selftests compile-check KSFT_DIR=$(KSFT_UPSTREAM_DIR)
 
 GUEST_PROGS = $(foreach t,$(SELFTESTS),$(BUILD)/guest/64/$(t)) \
 	      $(foreach t,$(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32) \

@@ -5,7 +5,8 @@
 # configured kernel sparse (C=2, every file checked) and a W=1 build (7.x
 # in its build root, with gcc-14; sparse is skipped, saying why, where the
 # kernel's headers need a sparse Debian does not have).  The
-# userspace C: cppcheck and clang-tidy (.clang-tidy).  Any warning fails.
+# userspace C: cppcheck and clang-tidy (.clang-tidy); selftests/ compiled
+# against the current upstream kselftest harness.  Any warning fails.
 # Each step ends with its time, so a slow one shows in the log.
 set -uo pipefail
 
@@ -126,6 +127,12 @@ if [ -n "$out" ] || [ $rc -ne 0 ]; then
 	echo "$out"
 	status=1
 fi
+took
+
+# selftests/ uses only the kselftest harness's public API: it compiles
+# against the current upstream harness as well as 6.1's, which it runs with.
+begin "selftests against the upstream kselftest harness"
+make -s --no-print-directory ksft-upstream-check || status=1
 took
 
 [ $status -eq 0 ] && echo "lint: clean"

@@ -12,7 +12,9 @@
 #     and the newest trixie-backports kernel (7.x) in a trixie build root
 #     (its headers need gcc-14 and a newer libc than Debian 12's)
 #   - the matching kernel images, unpacked (not installed)
-#   - kselftest headers and checkpatch.pl, extracted from linux-source-6.1
+#   - kselftest headers and checkpatch.pl, extracted from linux-source-6.1,
+#     and the current upstream kselftest harness from the newest
+#     linux-source-* of trixie-backports (a compile-only check)
 #
 # The machine's own apt sources are never changed: the suites it lacks are
 # reached through a private apt configuration (and the build root's own
@@ -335,6 +337,42 @@ fetch_kselftest() {
 	cp -r "$kept/." "$dst/"
 }
 
+# The current upstream kselftest harness, for a compile-only check that
+# selftests/ builds against it as well as against 6.1's (make
+# ksft-upstream-check): kselftest_harness.h and what it includes, from the
+# newest linux-source-* package the build root's apt sees (trixie-backports).
+# Kept apart from linux-tools, which is the 6.1 harness the tests run with.
+fetch_ksft_upstream() {
+	local dst=$cache/ksft-upstream kept=$store/ksft-upstream pkg deb tarball top_dir
+	if [ ! -f "$kept/kselftest_harness.h" ]; then
+		pkg=$(in_root apt-cache pkgnames linux-source- | grep -E '^linux-source-[0-9.]+$' |
+			sort -V | tail -n 1)
+		if [ -z "$pkg" ]; then
+			echo "setup: no linux-source package in the build root's apt" >&2
+			exit 1
+		fi
+		log "extracting the upstream kselftest harness from $pkg"
+		(cd "$cache/debs" && root_apt_get download -q "$pkg" >/dev/null)
+		deb=$(first "$cache/debs/${pkg}_"*.deb)
+		tarball=$(dpkg-deb -c "$deb" | awk '{ print $NF }' | grep "/$pkg.tar.xz\$")
+		top_dir=${tarball##*/}
+		top_dir=${top_dir%.tar.xz}
+		$SUDO rm -rf "$kept.new"
+		$SUDO mkdir -p "$kept.new"
+		# The harness, kselftest.h and whatever else the harness
+		# includes from its own directory (kselftest*).
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO "$tarball" |
+			$SUDO tar -xJ -C "$kept.new" --strip-components=4 --wildcards \
+				"$top_dir/tools/testing/selftests/kselftest*"
+		echo "$pkg" | $SUDO tee "$kept.new/SOURCE" >/dev/null
+		rm -f "$deb"
+		$SUDO rm -rf "$kept"
+		$SUDO mv "$kept.new" "$kept"
+	fi
+	mkdir -p "$dst"
+	cp -r "$kept/." "$dst/"
+}
+
 main() {
 	install_missing "${host_pkgs[@]}"
 	papt_update
@@ -364,6 +402,7 @@ main() {
 	fetch_kernel "$r612" "linux-image-$r612-unsigned" apt-get "${papt[@]}"
 	fetch_kernel "$r7" "linux-binary-$r7" root_apt_get
 	fetch_kselftest
+	fetch_ksft_upstream
 	"$top/scripts/setup-auditd.sh"	# auditd for the guests, not installed here
 
 	# KERNEL_ROOT_<release>: the build root holding that kernel's headers
@@ -375,6 +414,7 @@ main() {
 	KERNEL_ROOT_$r7 := $broot
 	KSFT_DIR := $cache/linux-tools/tools/testing/selftests
 	CHECKPATCH := $cache/linux-tools/scripts/checkpatch.pl
+	KSFT_UPSTREAM_DIR := $cache/ksft-upstream
 	MK
 	mv "$cache/kernels.mk.tmp" "$cache/kernels.mk"
 

@@ -8,7 +8,8 @@
  */
 #include <sys/mman.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 /* The numbers of ABI 1: magic 0xB7 (nsfs' NSIO), CLEANUP declared _IOR. */

@@ -10,7 +10,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 #define RUN_MS		4000

@@ -116,10 +116,10 @@ FIXTURE_SETUP(delivery)
 
 	self->dev = -1;
 	if (geteuid())
-		SKIP(return, "the audit stream needs CAP_NET_ADMIN");
+		SETUP_SKIP(return, "the audit stream needs CAP_NET_ADMIN");
 	err = genl_open(&g);
 	if (err == -ENOENT)
-		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
+		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
 	ASSERT_EQ(0, err);
 	genl_close(&g);
 	ASSERT_EQ(0, param_get("backlog", &self->backlog));

@@ -104,40 +104,21 @@ static const char *const trace_keys[] = {
 
 FIXTURE(escape) {
 	struct tcp_conn c;
-	int dev, path_srv, path_cli, abs_srv, abs_cli;
+	struct unix_conn path, abs;
+	int dev;
 	char path_esc[512], abs_esc[512], comm_esc[128], comm[16];
 };
-
-static int unix_pair(const char *name, socklen_t nlen, int *srv, int *cli)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t len = offsetof(struct sockaddr_un, sun_path) + nlen;
-	int l;
-
-	memcpy(sun.sun_path, name, nlen);
-	l = socket(AF_UNIX, SOCK_STREAM, 0);
-	*cli = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (l < 0 || *cli < 0 || bind(l, (struct sockaddr *)&sun, len) || listen(l, 1) ||
-	    connect(*cli, (struct sockaddr *)&sun, len))
-		return -1;
-	*srv = accept(l, NULL, NULL);
-	close(l);
-	return *srv < 0 ? -1 : 0;
-}
 
 FIXTURE_SETUP(escape)
 {
 	self->dev = -1;
 	if (geteuid())
-		SKIP(return, "the audit stream and tracefs need root");
+		SETUP_SKIP(return, "the audit stream and tracefs need root");
 	self->dev = ws_open_started(0x0202);
 	ASSERT_LE(0, self->dev);
 	ASSERT_EQ(0, tcp_connect(&self->c, AF_INET));
-	unlink(EVIL_PATH);
-	ASSERT_EQ(0, unix_pair(EVIL_PATH, sizeof(EVIL_PATH) - 1, &self->path_srv,
-			       &self->path_cli));
-	ASSERT_EQ(0, unix_pair(EVIL_ABSTRACT, sizeof(EVIL_ABSTRACT) - 1, &self->abs_srv,
-			       &self->abs_cli));
+	ASSERT_EQ(0, unix_connect(&self->path, SOCK_STREAM, EVIL_PATH, sizeof(EVIL_PATH) - 1));
+	ASSERT_EQ(0, unix_connect(&self->abs, SOCK_STREAM, EVIL_ABSTRACT, sizeof(EVIL_ABSTRACT) - 1));
 	escape(self->path_esc, sizeof(self->path_esc), EVIL_PATH, sizeof(EVIL_PATH) - 1);
 	self->abs_esc[0] = '@';
 	escape(self->abs_esc + 1, sizeof(self->abs_esc) - 1, EVIL_ABSTRACT + 1,
@@ -151,11 +132,8 @@ FIXTURE_TEARDOWN(escape)
 	if (self->dev < 0)
 		return;
 	prctl(PR_SET_NAME, self->comm);
-	unlink(EVIL_PATH);
-	close(self->path_srv);
-	close(self->path_cli);
-	close(self->abs_srv);
-	close(self->abs_cli);
+	unix_conn_close(&self->path);
+	unix_conn_close(&self->abs);
 	tcp_close(&self->c);
 	close(self->dev);
 }
@@ -171,10 +149,10 @@ static void lookups(struct __test_metadata *_metadata, FIXTURE_DATA(escape) *sel
 	uint64_t ms;
 
 	ASSERT_EQ(0, lookup_timed(self->dev, self->c.client, &ms));
-	ASSERT_EQ(0, lookup_timed(self->dev, self->path_cli, &ms));
-	ASSERT_EQ(0, lookup_timed(self->dev, self->abs_cli, &ms));
+	ASSERT_EQ(0, lookup_timed(self->dev, self->path.client, &ms));
+	ASSERT_EQ(0, lookup_timed(self->dev, self->abs.client, &ms));
 	ASSERT_EQ(0, prctl(PR_SET_NAME, EVIL_COMM));
-	ASSERT_EQ(0, lookup_timed(self->dev, self->path_cli, &ms));
+	ASSERT_EQ(0, lookup_timed(self->dev, self->path.client, &ms));
 	ASSERT_EQ(0, prctl(PR_SET_NAME, self->comm));
 }
 
@@ -259,24 +237,12 @@ TEST_F(escape, json_monitor_parses)
 
 #define TRACING "/sys/kernel/tracing"
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	int ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 TEST_F(escape, tracepoint_one_line_one_peer)
 {
 	static char buf[1 << 16];
 	char peer[512], *line, *next, *ev;
 	const char *want[] = { self->path_esc, self->abs_esc, self->path_esc };
-	int fds[] = { self->path_cli, self->abs_cli };
+	int fds[] = { self->path.client, self->abs.client };
 	int fd, n = 0, other = 0, i;
 	uint64_t ms;
 	ssize_t len;
@@ -284,21 +250,21 @@ TEST_F(escape, tracepoint_one_line_one_peer)
 	SKIPPED_IN_SETUP();
 	if (access(TRACING "/events/winsock/getpeername/enable", W_OK))
 		SKIP(return, "no tracefs or no winsock events");
-	ASSERT_EQ(0, write_file(TRACING "/trace", ""));
-	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "1"));
+	ASSERT_EQ(0, write_file(TRACING "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "1", O_TRUNC));
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, lookup_timed(self->dev, fds[i], &ms));
 	ASSERT_EQ(0, prctl(PR_SET_NAME, EVIL_COMM));
 	EXPECT_EQ(0, lookup_timed(self->dev, fds[0], &ms));
 	ASSERT_EQ(0, prctl(PR_SET_NAME, self->comm));
-	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "0"));
+	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "0", O_TRUNC));
 	fd = open(TRACING "/trace", O_RDONLY);
 	ASSERT_LE(0, fd);
 	len = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	ASSERT_LT(0, len);
 	buf[len] = '\0';
-	write_file(TRACING "/trace", "");
+	write_file(TRACING "/trace", "", O_TRUNC);
 
 	for (line = buf; *line; line = next) {
 		next = strchr(line, '\n');

@@ -153,10 +153,10 @@ FIXTURE_SETUP(netns)
 
 	self->dev = -1;
 	if (geteuid())
-		SKIP(return, "needs root: namespaces and the host's subscriber");
+		SETUP_SKIP(return, "needs root: namespaces and the host's subscriber");
 	err = genl_open(&self->sub);
 	if (err == -ENOENT)
-		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
+		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, genl_rcvbuf(&self->sub, 1 << 20));
 	ASSERT_EQ(0, genl_subscribe(&self->sub, 0));
@@ -208,10 +208,10 @@ FIXTURE_SETUP(foreign)
 
 	self->dev = -1;
 	if (geteuid())
-		SKIP(return, "needs root: namespaces and the host's subscriber");
+		SETUP_SKIP(return, "needs root: namespaces and the host's subscriber");
 	err = genl_open(&self->sub);
 	if (err == -ENOENT)
-		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
+		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, genl_rcvbuf(&self->sub, 1 << 20));
 	ASSERT_EQ(0, genl_subscribe(&self->sub, 0));
@@ -416,18 +416,6 @@ TEST_F(netns, pid_namespace_subscriber_sees_its_pids)
 	}
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	int ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /* "@inside @outside 1" into /proc/@who/{uid,gid}_map, setgroups denied. */
 static int map_ids(const char *who, unsigned int inside, unsigned int outside)
 {
@@ -435,13 +423,13 @@ static int map_ids(const char *who, unsigned int inside, unsigned int outside)
 
 	snprintf(map, sizeof(map), "%u %u 1", inside, outside);
 	snprintf(path, sizeof(path), "/proc/%s/setgroups", who);
-	if (write_file(path, "deny"))
+	if (write_file(path, "deny", 0))
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%s/uid_map", who);
-	if (write_file(path, map))
+	if (write_file(path, map, 0))
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%s/gid_map", who);
-	return write_file(path, map);
+	return write_file(path, map, 0);
 }
 
 /*
@@ -585,7 +573,7 @@ TEST_F(netns, unprivileged_own_namespace_only)
 		if (read(fd, &old, 1) != 1)
 			old = 0;
 		close(fd);
-		write_file(knob, "1");
+		write_file(knob, "1", 0);
 	}
 	ASSERT_EQ(0, stats_now(&before));
 	pid = fork();
@@ -599,7 +587,7 @@ TEST_F(netns, unprivileged_own_namespace_only)
 	if (old && old != '1') {
 		char v[2] = { old, 0 };
 
-		write_file(knob, v);
+		write_file(knob, v, 0);
 	}
 	if (r.err == 30)
 		SKIP(return, "unprivileged user namespaces are not allowed");

@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include "wsaudit.h"
 #include "json_check.h"
 
@@ -363,18 +364,6 @@ TEST_F(audit, unprivileged_refused)
 }
 
 /* The winsock:getpeername tracepoint, read through tracefs. */
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	int ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 #define TRACING "/sys/kernel/tracing"
 
 TEST_F(audit, tracepoint_fields)
@@ -391,13 +380,13 @@ TEST_F(audit, tracepoint_fields)
 				&cookie, &clen));
 	if (access(TRACING "/events/winsock/getpeername/enable", W_OK))
 		SKIP(return, "no tracefs or no winsock events");
-	ASSERT_EQ(0, write_file(TRACING "/trace", ""));
-	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "1"));
+	ASSERT_EQ(0, write_file(TRACING "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "1", O_TRUNC));
 	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
 	len = 2;
 	EXPECT_EQ(WINSOCK_WSAEFAULT,
 		  ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
-	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "0"));
+	ASSERT_EQ(0, write_file(TRACING "/events/winsock/getpeername/enable", "0", O_TRUNC));
 
 	fd = open(TRACING "/trace", O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -458,9 +447,9 @@ TEST_F(audit, kernel_audit_record)
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	ASSERT_LE(0, kmsg);
 	lseek(kmsg, 0, SEEK_END);
-	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "1"));
+	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "1", 0));
 	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
-	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "0"));
+	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "0", 0));
 	/* Off again: this one leaves no record. */
 	len = sizeof(ss);
 	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.server, &ss, &len, 0));

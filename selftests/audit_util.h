@@ -13,41 +13,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include "genl_raw.h"
-
-#define PARAMS "/sys/module/winsock/parameters/"
-
-/* A module parameter as a number: 0 or -1. */
-static inline int param_get(const char *name, long *v)
-{
-	char path[128];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	ok = fscanf(f, "%ld", v) == 1;
-	fclose(f);
-	return ok ? 0 : -1;
-}
-
-static inline int param_set(const char *name, long v)
-{
-	char path[128], s[32];
-	int fd, n, ok;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	n = snprintf(s, sizeof(s), "%ld", v);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, n) == n;
-	close(fd);
-	return ok ? 0 : -1;
-}
 
 /* The inode of a namespace file such as "/proc/self/ns/net". */
 static inline uint32_t ns_ino(const char *path)

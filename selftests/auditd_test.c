@@ -20,42 +20,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include "genl_raw.h"
 
 #define NOBODY		65534
 #define AUDIT_LOG	"/var/log/audit/audit.log"
-#define PARAM		"/sys/module/winsock/parameters/"
 #define AUDITD_OUT	"/tmp/auditd.out"
 #define LINE_MAX_LEN	8192
-
-static int write_file(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, v, strlen(v));
-	close(fd);
-	return n == (ssize_t)strlen(v) ? 0 : -EIO;
-}
-
-static long read_param(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 /* Run a shell command; each output line to @cb.  Its exit status, or -1. */
 static int run_lines(void (*cb)(const char *line, void *arg), void *arg,
@@ -308,7 +280,7 @@ static long wait_time_default = -1;
 /* Put everything back as the kernel starts; safe at any time. */
 static void audit_restore(void)
 {
-	write_file(PARAM "audit", "0");
+	param_set("audit", 0);
 	run_lines(NULL, NULL, "auditctl -f 1 -b 64 >/dev/null 2>&1");
 	if (wait_time_default > 0)
 		run_lines(NULL, NULL, "auditctl --backlog_wait_time %ld >/dev/null 2>&1",
@@ -419,7 +391,7 @@ FIXTURE_SETUP(auditd)
 	self->auditd = auditd_start();
 	ASSERT_LT(0, self->auditd);
 	/* The teardown runs only after a complete setup: stop auditd here. */
-	err = write_file(PARAM "audit", "1");
+	err = param_set("audit", 1);
 	if (err)
 		auditd_stop(self->auditd);
 	ASSERT_EQ(0, err);
@@ -427,13 +399,9 @@ FIXTURE_SETUP(auditd)
 
 FIXTURE_TEARDOWN(auditd)
 {
-	char v[32];
-
 	audit_restore();
-	if (self->rate > 0) {
-		snprintf(v, sizeof(v), "%ld", self->rate);
-		write_file(PARAM "audit_rate", v);
-	}
+	if (self->rate > 0)
+		param_set("audit_rate", self->rate);
 	if (self->dev >= 0)
 		close(self->dev);
 	if (self->auditd > 0)
@@ -605,28 +573,21 @@ TEST_F_TIMEOUT(auditd, failure_notsock, 90)
 	close(s);
 }
 
-/* A unix client whose peer is the server bound at @path (@len bytes). */
-static int unix_client(const char *path, size_t len, int *server)
+/* A unix client, moved to fd @fd, whose peer is bound at @name (@len bytes). */
+static int unix_client(struct unix_conn *u, const char *name, size_t len, int fd)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t alen = offsetof(struct sockaddr_un, sun_path) + len;
-	int l = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	memcpy(sun.sun_path, path, len);
-	if (path[0])
-		unlink(path);
-	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&sun, alen) || listen(l, 1) ||
-	    connect(c, (struct sockaddr *)&sun, alen))
+	if (unix_connect(u, SOCK_STREAM, name, len))
 		return -1;
-	*server = l;
-	return c;
+	u->client = move_fd(u->client, fd);
+	return u->client;
 }
 
 /* A plain path is quoted text; ausearch -i shows it unquoted. */
 TEST_F_TIMEOUT(auditd, unix_path_quoted, 90)
 {
 	static const char path[] = "/tmp/ws-plain";
-	int l, c = move_fd(unix_client(path, sizeof(path), &l), 605);
+	struct unix_conn u;
+	int c = unix_client(&u, path, sizeof(path), 605);
 	struct rec r;
 
 	ASSERT_EQ(605, c);
@@ -635,9 +596,7 @@ TEST_F_TIMEOUT(auditd, unix_path_quoted, 90)
 	EXPECT_FIELD(&r, "sock_family", "1");
 	EXPECT_FIELD(&r, "peer", "\"/tmp/ws-plain\"");
 	EXPECT_NE(NULL, strstr(r.interp, "/tmp/ws-plain")) TH_LOG("%s", r.interp);
-	close(c);
-	close(l);
-	unlink(path);
+	unix_conn_close(&u);
 }
 
 /* A space and a control byte: hex, which ausearch -i decodes back. */
@@ -645,7 +604,8 @@ TEST_F_TIMEOUT(auditd, unix_path_hex, 90)
 {
 	static const char path[] = "/tmp/ws a\001b";
 	char hex[2 * sizeof(path) + 1];
-	int l, c = move_fd(unix_client(path, sizeof(path), &l), 606);
+	struct unix_conn u;
+	int c = unix_client(&u, path, sizeof(path), 606);
 	struct rec r;
 
 	ASSERT_EQ(606, c);
@@ -654,9 +614,7 @@ TEST_F_TIMEOUT(auditd, unix_path_hex, 90)
 	EXPECT_FIELD(&r, "peer", hex);
 	/* auparse prints the control byte as an octal escape. */
 	EXPECT_NE(NULL, strstr(r.interp, "=/tmp/ws a\\001b ")) TH_LOG("%s", r.interp);
-	close(c);
-	close(l);
-	unlink(path);
+	unix_conn_close(&u);
 }
 
 /* An abstract name starts with a NUL: always hex. */
@@ -664,15 +622,15 @@ TEST_F_TIMEOUT(auditd, unix_abstract_hex, 90)
 {
 	static const char name[] = "\0ws-abstract";
 	char hex[2 * sizeof(name) + 1];
-	int l, c = move_fd(unix_client(name, sizeof(name) - 1, &l), 607);
+	struct unix_conn u;
+	int c = unix_client(&u, name, sizeof(name) - 1, 607);
 	struct rec r;
 
 	ASSERT_EQ(607, c);
 	ASSERT_EQ(0, lookup_and_read(_metadata, self, c, 110, &r));
 	hex_of(name, sizeof(name) - 1, hex);
 	EXPECT_FIELD(&r, "peer", hex);
-	close(c);
-	close(l);
+	unix_conn_close(&u);
 }
 
 /*
@@ -683,7 +641,8 @@ TEST_F_TIMEOUT(auditd, unix_path_cannot_forge, 90)
 {
 	static const char path[] = "/tmp/f res=1 wsa=0 uid=0 \"x";
 	char hex[2 * sizeof(path) + 1];
-	int l, c = move_fd(unix_client(path, sizeof(path), &l), 608);
+	struct unix_conn u;
+	int c = unix_client(&u, path, sizeof(path), 608);
 	struct rec r;
 
 	ASSERT_EQ(608, c);
@@ -699,9 +658,7 @@ TEST_F_TIMEOUT(auditd, unix_path_cannot_forge, 90)
 	EXPECT_LE(1, field(r.interp, "res", r.v, sizeof(r.v)));
 	EXPECT_STREQ("no", r.v);
 	EXPECT_STREQ("failed", r.result);
-	close(c);
-	close(l);
-	unlink(path);
+	unix_conn_close(&u);
 }
 
 /* No record while audit is disabled, nor with the parameter off. */
@@ -716,11 +673,11 @@ TEST_F_TIMEOUT(auditd, nothing_while_off, 90)
 	len = sizeof(ss);
 	EXPECT_EQ(WINSOCK_WSAENOTCONN, ws_raw_getpeername(self->dev, s, &ss, &len, 0));
 	ASSERT_EQ(0, run_lines(NULL, NULL, "auditctl -e 1 >/dev/null 2>&1"));
-	ASSERT_EQ(0, write_file(PARAM "audit", "0"));
+	ASSERT_EQ(0, param_set("audit", 0));
 	s = move_fd(s, 610);
 	len = sizeof(ss);
 	EXPECT_EQ(WINSOCK_WSAENOTCONN, ws_raw_getpeername(self->dev, s, &ss, &len, 0));
-	ASSERT_EQ(0, write_file(PARAM "audit", "1"));
+	ASSERT_EQ(0, param_set("audit", 1));
 	s = move_fd(s, 611);
 	len = sizeof(ss);
 	EXPECT_EQ(WINSOCK_WSAENOTCONN, ws_raw_getpeername(self->dev, s, &ss, &len, 0));
@@ -802,7 +759,7 @@ static void flood_check(struct __test_metadata *_metadata,
 {
 	static const char wait5s[] = "auditctl --backlog_wait_time $((5 * %ld / 60)) >/dev/null 2>&1";
 	struct genl_stats before, after;
-	char raw[LINE_MAX_LEN], v[32];
+	char raw[LINE_MAX_LEN];
 	struct sockaddr_storage ss;
 	struct audit_st st0, st;
 	struct tally t = { 0 };
@@ -812,13 +769,11 @@ static void flood_check(struct __test_metadata *_metadata,
 	struct genl g;
 	pid_t child;
 
-	self->rate = read_param("audit_rate");
-	ASSERT_LT(0, self->rate) TH_LOG("no audit_rate parameter");
-	if (set_rate) {
-		snprintf(v, sizeof(v), "%ld", set_rate);
-		ASSERT_EQ(0, write_file(PARAM "audit_rate", v));
-	}
-	rate = read_param("audit_rate");
+	ASSERT_EQ(0, param_get("audit_rate", &self->rate)) TH_LOG("no audit_rate parameter");
+	ASSERT_LT(0, self->rate);
+	if (set_rate)
+		ASSERT_EQ(0, param_set("audit_rate", set_rate));
+	ASSERT_EQ(0, param_get("audit_rate", &rate));
 	ASSERT_EQ(0, genl_open(&g));
 	ASSERT_EQ(0, genl_get_stats(&g, &before));
 	ASSERT_EQ(0, audit_status(&st0));

@@ -9,7 +9,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 #define ENTRY_POISON 0x55555555U

@@ -15,7 +15,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 #define BUF_SIZE 256
@@ -59,7 +60,7 @@ FIXTURE_SETUP(v11)
 {
 	self->dev = ws_open_started(MAKEWORD(1, 1));
 	if (self->dev < 0)
-		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH, strerror(errno));
+		SETUP_SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH, strerror(errno));
 	ASSERT_EQ(0, tcp_connect(&self->c, AF_INET));
 }
 

@@ -16,7 +16,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 #define BUF_SIZE 256
@@ -224,22 +225,11 @@ TEST_F(peer, ipv4_mapped_ipv6_peer)
  * the SYN, so the connect stays in SYN_SENT. */
 TEST_F(peer, tcp_connect_in_progress)
 {
-	struct sockaddr_storage lname;
-	socklen_t llen;
-	int l, first, c;
+	struct tcp_conn c;
 
-	l = tcp_listener(AF_INET, 0);
-	ASSERT_LE(0, l);
-	llen = local_name(l, &lname);
-	first = socket(AF_INET, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(first, (struct sockaddr *)&lname, llen));
-	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	ASSERT_EQ(-1, connect(c, (struct sockaddr *)&lname, llen));
-	ASSERT_EQ(EINPROGRESS, errno);
-	expect_peer(_metadata, self, c, &lname, llen);
-	close(c);
-	close(first);
-	close(l);
+	ASSERT_EQ(0, tcp_connect_pending(&c, AF_INET));
+	expect_peer(_metadata, self, c.client, &c.lname, c.llen);
+	tcp_close(&c);
 }
 
 /* After shutdown in any direction the peer is still reported (Wine's
@@ -288,14 +278,6 @@ TEST_F(peer, tcp_without_peer)
 	tcp_close(&c);
 	close(fresh);
 	close(bound);
-}
-
-static int udp_bound(int family, struct sockaddr_storage *name, socklen_t *len)
-{
-	int fd = loopback_socket(family, SOCK_DGRAM);
-
-	*len = fd < 0 ? 0 : local_name(fd, name);
-	return fd;
 }
 
 TEST_F(peer, udp_connect_reconnect_dissolve)
@@ -361,29 +343,18 @@ static socklen_t unix_addr(struct sockaddr_un *sun, const char *path, bool abstr
 static void unix_connection(struct __test_metadata *_metadata, FIXTURE_DATA(peer) *self,
 			    int type, bool abstract)
 {
+	static const char name[] = "\0/tmp/ws-listener";
 	struct sockaddr_storage want, unnamed = { .ss_family = AF_UNIX };
-	struct sockaddr_un sun;
-	socklen_t len = unix_addr(&sun, "/tmp/ws-listener", abstract);
-	int l, c, s;
+	struct unix_conn u;
 
-	l = socket(AF_UNIX, type, 0);
-	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sun, len));
-	ASSERT_EQ(0, listen(l, 1));
-	expect_error(_metadata, self, l, WINSOCK_WSAENOTCONN);
-	c = socket(AF_UNIX, type, 0);
-	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sun, len));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
-
+	/* A path counts its NUL; an abstract name is the bytes after its own. */
+	ASSERT_EQ(0, unix_connect(&u, type, name + !abstract, sizeof(name) - 1));
+	expect_error(_metadata, self, u.listener, WINSOCK_WSAENOTCONN);
 	memset(&want, 0, sizeof(want));
-	memcpy(&want, &sun, len);
-	expect_peer(_metadata, self, c, &want, len);
-	expect_peer(_metadata, self, s, &unnamed, sizeof(sa_family_t));
-	close(s);
-	close(c);
-	close(l);
-	if (!abstract)
-		unlink("/tmp/ws-listener");
+	memcpy(&want, &u.name, u.len);
+	expect_peer(_metadata, self, u.client, &want, u.len);
+	expect_peer(_metadata, self, u.server, &unnamed, sizeof(sa_family_t));
+	unix_conn_close(&u);
 }
 
 TEST_F(peer, unix_stream)
@@ -433,32 +404,19 @@ TEST_F(peer, unix_abstract)
  */
 TEST_F(peer, unix_path_of_108_bytes)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct sockaddr_storage want;
-	char path[sizeof(sun.sun_path) + 1];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	socklen_t len = sizeof(want);
-	int l, c, s;
+	struct unix_conn u;
 
-	memset(sun.sun_path, 'p', sizeof(sun.sun_path));
-	memcpy(sun.sun_path, "/tmp/", 5);
-	memcpy(path, sun.sun_path, sizeof(sun.sun_path));
-	path[sizeof(sun.sun_path)] = 0;
-	unlink(path);
-	l = socket(AF_UNIX, SOCK_STREAM, 0);
-	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sun, sizeof(sun)));
-	ASSERT_EQ(0, listen(l, 1));
-	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sun, sizeof(sun)));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
+	memset(path, 'p', sizeof(path));
+	memcpy(path, "/tmp/", 5);
+	ASSERT_EQ(0, unix_connect(&u, SOCK_STREAM, path, sizeof(path)));
 	memset(&want, 0, sizeof(want));
-	ASSERT_EQ(0, getpeername(c, (struct sockaddr *)&want, &len));
+	ASSERT_EQ(0, getpeername(u.client, (struct sockaddr *)&want, &len));
 	EXPECT_EQ(111, len);
-	expect_peer(_metadata, self, c, &want, len);
-	close(s);
-	close(c);
-	close(l);
-	unlink(path);
+	expect_peer(_metadata, self, u.client, &want, len);
+	unix_conn_close(&u);
 }
 
 TEST_F(peer, unix_dgram_and_socketpair)
@@ -794,10 +752,10 @@ static void differential(struct __test_metadata *_metadata, int dev, int fd,
 TEST(differential_against_linux)
 {
 	struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
-	struct sockaddr_storage a, lname;
-	struct tcp_conn c, c6;
-	socklen_t alen, llen;
-	int dev, u, sv[2], l, first, pending;
+	struct tcp_conn c, c6, pending;
+	struct sockaddr_storage a;
+	socklen_t alen;
+	int dev, u, sv[2];
 	char b;
 
 	dev = ws_open_started(MAKEWORD(2, 2));
@@ -828,17 +786,10 @@ TEST(differential_against_linux)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
 	differential(_metadata, dev, sv[0], false);
 
-	l = tcp_listener(AF_INET, 0);
-	llen = local_name(l, &lname);
-	first = socket(AF_INET, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(first, (struct sockaddr *)&lname, llen));
-	pending = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	ASSERT_EQ(-1, connect(pending, (struct sockaddr *)&lname, llen));
-	differential(_metadata, dev, pending, true);
+	ASSERT_EQ(0, tcp_connect_pending(&pending, AF_INET));
+	differential(_metadata, dev, pending.client, true);
 
-	close(pending);
-	close(first);
-	close(l);
+	tcp_close(&pending);
 	close(sv[0]);
 	close(sv[1]);
 	close(u);

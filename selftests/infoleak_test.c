@@ -9,7 +9,8 @@
  */
 #include <stddef.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 static const unsigned char patterns[] = { 0xa5, 0x5a };
@@ -82,27 +83,17 @@ TEST(wsadata_every_byte)
  * module's stack variables too: there a forgotten clear cannot show, and
  * this matters for kernels built without it.)
  */
-struct stain {
-	int listener, client, server;
-};
-
-static int stain_open(struct stain *s)
+/* A unix client whose peer's name fills sun_path: an abstract name of 'Z's. */
+static int stain_open(struct unix_conn *s)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char name[sizeof(s->name.sun_path)];
 
-	memset(sun.sun_path + 1, 'Z', sizeof(sun.sun_path) - 1);
-	s->listener = socket(AF_UNIX, SOCK_STREAM, 0);
-	s->client = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (s->listener < 0 || s->client < 0 ||
-	    bind(s->listener, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    listen(s->listener, 1) ||
-	    connect(s->client, (struct sockaddr *)&sun, sizeof(sun)))
-		return -1;
-	s->server = accept(s->listener, NULL, NULL);
-	return s->server < 0 ? -1 : 0;
+	memset(name, 'Z', sizeof(name));
+	name[0] = 0;
+	return unix_connect(s, SOCK_STREAM, name, sizeof(name));
 }
 
-static void stain(int dev, const struct stain *s)
+static void stain(int dev, const struct unix_conn *s)
 {
 	unsigned char buf[256];
 	int len = sizeof(buf);
@@ -110,7 +101,7 @@ static void stain(int dev, const struct stain *s)
 	ws_raw_getpeername(dev, s->client, buf, &len, WINSOCK_GPN_NATIVE);
 }
 
-static struct stain stain_socks;
+static struct unix_conn stain_socks;
 
 /*
  * The Windows layouts, byte by byte: SOCKADDR_IN's sin_zero and
@@ -178,7 +169,8 @@ TEST(layouts_every_family)
 	struct sockaddr_storage peer;
 	struct tcp_conn c4, c6;
 	socklen_t plen;
-	int dev, l, a, b, sv[2];
+	struct unix_conn u;
+	int dev, a, b, sv[2];
 
 	dev = ws_open_started(0x0202);
 	ASSERT_LE(0, dev);
@@ -192,14 +184,9 @@ TEST(layouts_every_family)
 
 	/* A named AF_UNIX peer, and an unnamed one. */
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/infoleak.%d", getpid());
-	unlink(sun.sun_path);
-	l = socket(AF_UNIX, SOCK_STREAM, 0);
-	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sun, sizeof(sun)));
-	ASSERT_EQ(0, listen(l, 1));
-	a = socket(AF_UNIX, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(a, (struct sockaddr *)&sun, sizeof(sun)));
-	b = accept(l, NULL, NULL);
-	ASSERT_LE(0, b);
+	ASSERT_EQ(0, unix_connect(&u, SOCK_STREAM, sun.sun_path, sizeof(sun.sun_path)));
+	a = u.client;
+	b = u.server;
 	plen = sizeof(peer);
 	memset(&peer, 0, sizeof(peer));
 	ASSERT_EQ(0, getpeername(a, (struct sockaddr *)&peer, &plen));
@@ -213,10 +200,7 @@ TEST(layouts_every_family)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
 	check_native(_metadata, dev, sv[0]);
 
-	unlink(sun.sun_path);
-	close(l);
-	close(a);
-	close(b);
+	unix_conn_close(&u);
 	close(sv[0]);
 	close(sv[1]);
 	tcp_close(&c4);

@@ -16,7 +16,8 @@
 #include <grp.h>
 #include <unistd.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 
 static int module_unload(void)
 {

@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 #define TRACING "/sys/kernel/tracing"
@@ -75,17 +76,6 @@ static int link_local_on_lo(bool add)
 		rc = 0;
 	close(fd);
 	return rc;
-}
-
-static int udp_to(int family, const struct sockaddr_storage *to, socklen_t len)
-{
-	int fd = socket(family, SOCK_DGRAM, 0);
-
-	if (fd >= 0 && connect(fd, (const struct sockaddr *)to, len)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /*
@@ -194,19 +184,19 @@ static int build_cases(struct cases *cs)
 
 	fd = loopback_socket(AF_INET, SOCK_DGRAM);
 	add_case(cs, "udp4 bound", fd);
-	add_case(cs, "udp4 connected", udp_to(AF_INET, &cs->t4.lname, cs->t4.llen));
-	fd = udp_to(AF_INET, &cs->t4.lname, cs->t4.llen);
+	add_case(cs, "udp4 connected", connected_socket(AF_INET, SOCK_DGRAM, &cs->t4.lname, cs->t4.llen));
+	fd = connected_socket(AF_INET, SOCK_DGRAM, &cs->t4.lname, cs->t4.llen);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&unspec, sizeof(unspec)) == 0)
 		add_case(cs, "udp4 dissolved", fd);
 	else
 		missing += missed(cs, "udp4 dissolved");
-	add_case(cs, "udp6 connected", udp_to(AF_INET6, &cs->t6.lname, cs->t6.llen));
+	add_case(cs, "udp6 connected", connected_socket(AF_INET6, SOCK_DGRAM, &cs->t6.lname, cs->t6.llen));
 	fd = udp6_flowlabel((struct sockaddr_in6 *)&cs->t6.lname);
 	if (fd < 0)
 		missing += missed(cs, "udp6 flow label");
 	add_case(cs, "udp6 sending a flow label", fd);
 	/* A link-local peer carries its interface's index as scope id. */
-	fd = udp_to(AF_INET6, (struct sockaddr_storage *)&ll, sizeof(ll));
+	fd = connected_socket(AF_INET6, SOCK_DGRAM, &ll, sizeof(ll));
 	if (fd < 0)
 		missing += missed(cs, "udp6 scope id");
 	add_case(cs, "udp6 with a scope id", fd);
@@ -258,7 +248,7 @@ FIXTURE_SETUP(peer_read)
 {
 	self->dev = ws_open_started(MAKEWORD(2, 2));
 	if (self->dev < 0)
-		SKIP(return, "module not loaded");
+		SETUP_SKIP(return, "module not loaded");
 	ASSERT_EQ(0, set_fast_peer(true));
 	ASSERT_EQ(0, link_local_on_lo(true));
 	ASSERT_EQ(0, build_cases(&self->cs))
@@ -310,39 +300,13 @@ TEST_F(peer_read, same_answer_as_getname)
 /* Count calls of the protocols' getname with a kprobe on each. */
 static int kprobes(bool on)
 {
-	static const char *const events[] = {
-		"p:winsock_peer_read/inet_getname inet_getname\n",
-		"p:winsock_peer_read/inet6_getname inet6_getname\n",
-	};
-	int fd, ok = 1;
-
-	if (!on) {
-		fd = open(TRACING "/events/winsock_peer_read/enable", O_WRONLY);
-		if (fd >= 0) {
-			ok = write(fd, "0", 1) == 1;
-			close(fd);
-		}
-		fd = open(TRACING "/kprobe_events", O_WRONLY | O_TRUNC);
-		if (fd >= 0)
-			close(fd);
-		return ok ? 0 : -1;
-	}
-	fd = open(TRACING "/kprobe_events", O_WRONLY | O_APPEND);
-	if (fd < 0)
-		return -1;
-	for (int i = 0; i < 2; i++)
-		ok &= write(fd, events[i], strlen(events[i])) == (ssize_t)strlen(events[i]);
-	close(fd);
-	fd = open(TRACING "/events/winsock_peer_read/enable", O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok &= write(fd, "1", 1) == 1;
-	close(fd);
-	fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return ok ? 0 : -1;
+	if (!on)
+		return write_file(TRACING "/events/winsock_peer_read/enable", "0", 0) |
+		       write_file(TRACING "/kprobe_events", "", O_TRUNC);
+	return write_file(TRACING "/kprobe_events",
+			  "p:winsock_peer_read/inet_getname inet_getname\n"
+			  "p:winsock_peer_read/inet6_getname inet6_getname\n", O_APPEND) |
+	       write_file(TRACING "/events/winsock_peer_read/enable", "1", 0);
 }
 
 /* Calls of @fn recorded in the trace since it was last cleared. */
@@ -363,10 +327,7 @@ static int calls_of(const char *fn)
 
 static void clear_trace(void)
 {
-	int fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);
-
-	if (fd >= 0)
-		close(fd);
+	write_file(TRACING "/trace", "", O_TRUNC);
 }
 
 /* fast_peer=Y never calls inet(6)_getname for TCP; N calls it each time. */
@@ -438,14 +399,9 @@ static int cgroup_attach(int cg, int prog, enum bpf_attach_type type, bool attac
 static int write_pid(const char *path)
 {
 	char buf[32];
-	int fd = open(path, O_WRONLY), n, ok;
 
-	if (fd < 0)
-		return -1;
-	n = snprintf(buf, sizeof(buf), "%d", getpid());
-	ok = write(fd, buf, n) == n;
-	close(fd);
-	return ok ? 0 : -1;
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	return write_file(path, buf, 0);
 }
 
 TEST(cgroup_bpf_getpeername_goes_to_getname)

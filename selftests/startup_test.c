@@ -13,7 +13,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "winsock_test.h"
+#include "kselftest_harness.h"
+#include "helpers.h"
 #include <winsock/winsock2.h>
 
 #define VENDOR_POISON ((char *)(uintptr_t)0xdeadbeef)
@@ -186,9 +187,8 @@ static int lookups_while_failing(int dev, unsigned long cmd, int want)
 	pthread_t t;
 
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sock = socket(AF_INET, SOCK_DGRAM, 0);
-	if (sock < 0 || connect(sock, (struct sockaddr *)&to, sizeof(to)) ||
-	    pthread_create(&t, NULL, fail_requests, &f))
+	sock = connected_socket(AF_INET, SOCK_DGRAM, &to, sizeof(to));
+	if (sock < 0 || pthread_create(&t, NULL, fail_requests, &f))
 		return -1;
 	for (i = 0; i < 50000; i++) {
 		len = sizeof(name);
