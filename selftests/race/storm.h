@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A connection looked up by threads while others work on handles: what
+ * the handles, shared_handle and listener fixtures have in common.
+ */
+#ifndef WINSOCK_RACE_STORM_H
+#define WINSOCK_RACE_STORM_H
+
+#include "legal.h"
+
+/*
+ * handles: storms of open/startup/cleanup/close, exact counts, lookups on
+ * other handles unharmed.
+ */
+struct storm {
+	struct verdict v;
+	struct legal_set ok;		/* only the connection's peer */
+	struct legal_set probe;		/* a handle that may be closed, not started */
+	int sock;
+	int victim;			/* a handle number being closed */
+};
+
+struct storm_thread {
+	struct storm *s;
+	void *arg;
+	pthread_t th;
+	int dev;
+	long rounds;
+	struct tally t;
+};
+
+/* Lookups through a long-lived handle: always the peer. */
+static void *steady_main(void *arg)
+{
+	struct storm_thread *st = arg;
+	struct storm *s = st->s;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; !stopped(&s->v); i++) {
+		if (i & 1) {
+			if (lookup_batch(&s->v, &s->ok, st->dev, s->sock, &st->t, false))
+				break;
+			continue;
+		}
+		rc = lookup_single(&s->v, &s->ok, st->dev, s->sock,
+				   (i & 2) ? WINSOCK_GPN_NATIVE : 0, false);
+		if (rc == INT_MIN)
+			break;
+		tally_add(&st->t, rc);
+	}
+	return NULL;
+}
+
+/* A connection to look up, and the legal answers about it. */
+static void storm_setup(struct __test_metadata *_metadata, struct storm *s,
+			struct tcp_conn *c, bool *connected)
+{
+	memset(s, 0, sizeof(*s));
+	verdict_init(&s->v);
+	ASSERT_EQ(0, tcp_connect(c, AF_INET));
+	*connected = true;
+	s->sock = c->client;
+	s->victim = -1;
+	ASSERT_EQ(0, legal_peer_of(&s->ok, c->client));
+	s->probe = s->ok;
+	s->probe.layout[0].notinit = s->probe.layout[1].notinit = true;
+}
+
+static void run_threads(struct verdict *v, struct storm_thread *t, int n,
+			void *(*const *fn)(void *), int ms)
+{
+	uint64_t end = now_ms() + ms;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pthread_create(&t[i].th, NULL, fn[i], &t[i])) {
+			fail_once(v, "pthread_create");
+			n = i;
+			break;
+		}
+	while (!stopped(v) && now_ms() < end)
+		usleep(10000);
+	stop_all(v);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i].th, NULL);
+}
+
+#endif /* WINSOCK_RACE_STORM_H */
