@@ -109,7 +109,7 @@ static void *prober_main(void *arg)
 	struct storm_thread *st = arg;
 	struct storm *s = st->s;
 	unsigned int i;
-	int dev, rc;
+	int dev;
 
 	for (i = 0; !stopped(&s->v); i++) {
 		dev = __atomic_load_n(&s->victim, __ATOMIC_RELAXED);
@@ -117,15 +117,9 @@ static void *prober_main(void *arg)
 			sched_yield();
 			continue;
 		}
-		if (i & 1) {
-			if (lookup_batch(&s->v, &s->probe, dev, s->sock, &st->t, true))
-				break;
-			continue;
-		}
-		rc = lookup_single(&s->v, &s->probe, dev, s->sock, 0, true);
-		if (rc == INT_MIN)
+		if (i & 1 ? lookup_batch(&s->v, &s->probe, dev, s->sock, &st->t, true) :
+		    lookup_counted(&s->v, &s->probe, dev, s->sock, 0, &st->t, true))
 			break;
-		tally_add(&st->t, rc);
 	}
 	return NULL;
 }

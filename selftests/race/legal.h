@@ -248,4 +248,34 @@ static int lookup_batch(struct verdict *v, const struct legal_set *ls,
 	return 0;
 }
 
+/* A single lookup, judged as lookup_single() does and counted in @t. */
+static int lookup_counted(struct verdict *v, const struct legal_set *ls,
+			  int dev, uint64_t fd, uint32_t flags, struct tally *t,
+			  bool badf_ok)
+{
+	int rc = lookup_single(v, ls, dev, fd, flags, badf_ok);
+
+	if (rc == INT_MIN)
+		return -1;
+	tally_add(t, rc);
+	return 0;
+}
+
+/*
+ * Look @fd up through @dev until stopped or an answer is not legal:
+ * single lookups in either layout and batches, in turn.
+ */
+static void lookup_until_stopped(struct verdict *v, const struct legal_set *ls,
+				 int dev, uint64_t fd, struct tally *t)
+{
+	unsigned int i;
+
+	for (i = 0; !stopped(v); i++) {
+		if (i & 1 ? lookup_batch(v, ls, dev, fd, t, false) :
+		    lookup_counted(v, ls, dev, fd, (i & 2) ? WINSOCK_GPN_NATIVE : 0,
+				   t, false))
+			break;
+	}
+}
+
 #endif /* WINSOCK_RACE_LEGAL_H */

@@ -66,14 +66,10 @@ static void *flood_main(void *arg)
 {
 	struct storm_thread *st = arg;
 	struct storm *s = st->s;
-	int rc;
 
-	while (!stopped(&s->v)) {
-		rc = lookup_single(&s->v, &s->ok, st->dev, s->sock, 0, false);
-		if (rc == INT_MIN)
-			break;
-		tally_add(&st->t, rc);
-	}
+	while (!stopped(&s->v) &&
+	       !lookup_counted(&s->v, &s->ok, st->dev, s->sock, 0, &st->t, false))
+		;
 	return NULL;
 }
 

@@ -49,23 +49,8 @@ struct race {
 static void *looker_main(void *arg)
 {
 	struct looker *k = arg;
-	struct race *r = k->r;
-	unsigned int i;
-	uint32_t flags;
-	int rc;
 
-	for (i = 0; !stopped(&r->v); i++) {
-		if (i & 1) {
-			if (lookup_batch(&r->v, &r->ls, k->dev, r->fd, &k->t, false))
-				break;
-			continue;
-		}
-		flags = (i & 2) ? WINSOCK_GPN_NATIVE : 0;
-		rc = lookup_single(&r->v, &r->ls, k->dev, r->fd, flags, false);
-		if (rc == INT_MIN)
-			break;
-		tally_add(&k->t, rc);
-	}
+	lookup_until_stopped(&k->r->v, &k->r->ls, k->dev, k->r->fd, &k->t);
 	return NULL;
 }
 

@@ -33,22 +33,8 @@ struct storm_thread {
 static void *steady_main(void *arg)
 {
 	struct storm_thread *st = arg;
-	struct storm *s = st->s;
-	unsigned int i;
-	int rc;
 
-	for (i = 0; !stopped(&s->v); i++) {
-		if (i & 1) {
-			if (lookup_batch(&s->v, &s->ok, st->dev, s->sock, &st->t, false))
-				break;
-			continue;
-		}
-		rc = lookup_single(&s->v, &s->ok, st->dev, s->sock,
-				   (i & 2) ? WINSOCK_GPN_NATIVE : 0, false);
-		if (rc == INT_MIN)
-			break;
-		tally_add(&st->t, rc);
-	}
+	lookup_until_stopped(&st->s->v, &st->s->ok, st->dev, st->s->sock, &st->t);
 	return NULL;
 }
 
