@@ -126,8 +126,6 @@ static void *prober_main(void *arg)
 
 FIXTURE(handles) {
 	struct storm s;
-	struct tcp_conn c;
-	bool connected;
 };
 
 FIXTURE_SETUP(handles)
@@ -135,13 +133,12 @@ FIXTURE_SETUP(handles)
 	if (!device_present())
 		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
 		     strerror(errno));
-	storm_setup(_metadata, &self->s, &self->c, &self->connected);
+	storm_setup(_metadata, &self->s);
 }
 
 FIXTURE_TEARDOWN(handles)
 {
-	if (self->connected)
-		tcp_close(&self->c);
+	storm_teardown(&self->s);
 }
 
 TEST_F(handles, open_close_storm)
@@ -152,15 +149,10 @@ TEST_F(handles, open_close_storm)
 	};
 	struct storm_thread t[6];
 	struct tally probes;
-	int i;
 
 	SKIPPED_IN_SETUP();
 
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < 6; i++) {
-		t[i].s = &self->s;
-		t[i].dev = -1;
-	}
+	storm_threads_init(t, 6, &self->s, -1);
 	t[2].dev = ws_open_started(0x0202);
 	t[3].dev = ws_open_started(0x0101);
 	ASSERT_LE(0, t[2].dev);
@@ -217,11 +209,7 @@ TEST_F(handles, rmmod_refused_during_lookups)
 
 	if (geteuid())
 		SKIP(return, "delete_module needs root");
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < 3; i++) {
-		t[i].s = &self->s;
-		t[i].dev = -1;
-	}
+	storm_threads_init(t, 3, &self->s, -1);
 	t[0].dev = ws_open_started(0x0202);
 	t[1].dev = ws_open_started(0x0101);
 	ASSERT_LE(0, t[0].dev);
@@ -261,7 +249,7 @@ TEST_F(handles, rmmod_refused_during_lookups)
 	EXPECT_LT(0, t[0].t.ok);
 	EXPECT_LT(0, t[1].t.ok);
 	/* Still working afterwards. */
-	EXPECT_EQ(0, lookup_rc(t[0].dev, self->c.client));
+	EXPECT_EQ(0, lookup_rc(t[0].dev, self->s.sock));
 	close(t[0].dev);
 	close(t[1].dev);
 }

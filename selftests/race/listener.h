@@ -82,8 +82,6 @@ enum leave {
 
 FIXTURE(listener) {
 	struct storm s;
-	struct tcp_conn c;
-	bool connected;
 };
 
 FIXTURE_VARIANT(listener) {
@@ -120,13 +118,12 @@ FIXTURE_SETUP(listener)
 		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
 	ASSERT_EQ(0, err);
 	genl_close(&g);
-	storm_setup(_metadata, &self->s, &self->c, &self->connected);
+	storm_setup(_metadata, &self->s);
 }
 
 FIXTURE_TEARDOWN(listener)
 {
-	if (self->connected)
-		tcp_close(&self->c);
+	storm_teardown(&self->s);
 }
 
 /* Whether port @portid is gone from the subscribers, within 2 s. */
@@ -202,11 +199,10 @@ TEST_F(listener, remaining_listeners_still_hear)
 
 	SKIPPED_IN_SETUP();
 
-	memset(t, 0, sizeof(t));
+	storm_threads_init(t, 2, &self->s, -1);
 	ASSERT_EQ(0, genl_open(&stayer));
 	ASSERT_EQ(0, genl_subscribe(&stayer, 0));
 	for (i = 0; i < 2; i++) {
-		t[i].s = &self->s;
 		t[i].dev = ws_open_started(0x0202);
 		ASSERT_LE(0, t[i].dev);
 		ASSERT_EQ(0, pthread_create(&t[i].th, NULL, fn[i], &t[i]));
@@ -218,7 +214,7 @@ TEST_F(listener, remaining_listeners_still_hear)
 		case LEAVE_DROP:
 			ASSERT_EQ(0, genl_subscribe(&g, 0));
 			/* Hear some of the flood, then leave with events queued. */
-			EXPECT_EQ(1, genl_wait_event(&g, self->c.client, 0, 2000, &heard));
+			EXPECT_EQ(1, genl_wait_event(&g, self->s.sock, 0, 2000, &heard));
 			usleep(20000);
 			if (variant->how == LEAVE_DROP) {
 				/* Its full buffer would lose the answer. */
@@ -250,17 +246,17 @@ TEST_F(listener, remaining_listeners_still_hear)
 	 * could turn a stream that an unbind turned off back on.
 	 */
 	for (i = 0; i < 3; i++) {
-		EXPECT_EQ(0, lookup_rc(t[0].dev, self->c.client));
-		rc = genl_wait_event(&stayer, self->c.client, gettid(), 2000, NULL);
+		EXPECT_EQ(0, lookup_rc(t[0].dev, self->s.sock));
+		rc = genl_wait_event(&stayer, self->s.sock, gettid(), 2000, NULL);
 		EXPECT_EQ(1, rc) TH_LOG("lookup %d: no event for the listener that stayed", i);
 	}
 	ASSERT_EQ(0, genl_open(&fresh));
 	ASSERT_EQ(0, genl_subscribe(&fresh, 0));
 	for (i = 0; i < 3; i++) {
-		EXPECT_EQ(0, lookup_rc(t[0].dev, self->c.client));
-		rc = genl_wait_event(&stayer, self->c.client, gettid(), 2000, NULL);
+		EXPECT_EQ(0, lookup_rc(t[0].dev, self->s.sock));
+		rc = genl_wait_event(&stayer, self->s.sock, gettid(), 2000, NULL);
 		EXPECT_EQ(1, rc) TH_LOG("lookup %d: no event for the listener that stayed", i);
-		rc = genl_wait_event(&fresh, self->c.client, gettid(), 2000, NULL);
+		rc = genl_wait_event(&fresh, self->s.sock, gettid(), 2000, NULL);
 		EXPECT_EQ(1, rc) TH_LOG("lookup %d: no event for a new listener", i);
 	}
 	genl_close(&fresh);

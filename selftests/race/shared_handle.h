@@ -54,8 +54,6 @@ static void *pair_main(void *arg)
 
 FIXTURE(shared_handle) {
 	struct storm s;
-	struct tcp_conn c;
-	bool connected;
 };
 
 FIXTURE_VARIANT(shared_handle) {
@@ -75,13 +73,12 @@ FIXTURE_SETUP(shared_handle)
 	if (!device_present())
 		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
 		     strerror(errno));
-	storm_setup(_metadata, &self->s, &self->c, &self->connected);
+	storm_setup(_metadata, &self->s);
 }
 
 FIXTURE_TEARDOWN(shared_handle)
 {
-	if (self->connected)
-		tcp_close(&self->c);
+	storm_teardown(&self->s);
 }
 
 TEST_F(shared_handle, startup_cleanup_pairs)
@@ -90,7 +87,6 @@ TEST_F(shared_handle, startup_cleanup_pairs)
 	struct storm_thread t[4];
 	struct shared sh = { .version = variant->version };
 	unsigned int n;
-	int i;
 
 	SKIPPED_IN_SETUP();
 
@@ -99,11 +95,7 @@ TEST_F(shared_handle, startup_cleanup_pairs)
 		self->s.ok.layout[0].inprogress = self->s.ok.layout[1].inprogress = true;
 	sh.dev = ws_open_started(variant->version);
 	ASSERT_LE(0, sh.dev);
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < 4; i++) {
-		t[i].s = &self->s;
-		t[i].dev = sh.dev;
-	}
+	storm_threads_init(t, 4, &self->s, sh.dev);
 	t[2].arg = t[3].arg = &sh;
 	/*
 	 * Stop the lookups first (threads 0-1 are joined first by
@@ -121,7 +113,7 @@ TEST_F(shared_handle, startup_cleanup_pairs)
 	EXPECT_EQ(0, n);
 	EXPECT_EQ(WINSOCK_WSANOTINITIALISED, ws_raw_cleanup(sh.dev, &n));
 	EXPECT_EQ(WINSOCK_WSANOTINITIALISED,
-		  ws_raw_getpeername(sh.dev, self->c.client, NULL, NULL, 0));
+		  ws_raw_getpeername(sh.dev, self->s.sock, NULL, NULL, 0));
 	close(sh.dev);
 }
 

@@ -9,14 +9,16 @@
 #include "legal.h"
 
 /*
- * handles: storms of open/startup/cleanup/close, exact counts, lookups on
- * other handles unharmed.
+ * What the threads of one storm share; the fixture of each test that has
+ * one (FIXTURE(name) { struct storm s; }).
  */
 struct storm {
 	struct verdict v;
+	struct tcp_conn c;		/* the connection looked up */
+	bool connected;
 	struct legal_set ok;		/* only the connection's peer */
 	struct legal_set probe;		/* a handle that may be closed, not started */
-	int sock;
+	int sock;			/* c.client */
 	int victim;			/* a handle number being closed */
 };
 
@@ -39,18 +41,36 @@ static void *steady_main(void *arg)
 }
 
 /* A connection to look up, and the legal answers about it. */
-static void storm_setup(struct __test_metadata *_metadata, struct storm *s,
-			struct tcp_conn *c, bool *connected)
+static void storm_setup(struct __test_metadata *_metadata, struct storm *s)
 {
 	memset(s, 0, sizeof(*s));
 	verdict_init(&s->v);
-	ASSERT_EQ(0, tcp_connect(c, AF_INET));
-	*connected = true;
-	s->sock = c->client;
+	ASSERT_EQ(0, tcp_connect(&s->c, AF_INET));
+	s->connected = true;
+	s->sock = s->c.client;
 	s->victim = -1;
-	ASSERT_EQ(0, legal_peer_of(&s->ok, c->client));
+	ASSERT_EQ(0, legal_peer_of(&s->ok, s->sock));
 	s->probe = s->ok;
 	s->probe.layout[0].notinit = s->probe.layout[1].notinit = true;
+}
+
+static void storm_teardown(struct storm *s)
+{
+	if (s->connected)
+		tcp_close(&s->c);
+}
+
+/* @n threads of @s, looking up through @dev (-1: none yet). */
+static void storm_threads_init(struct storm_thread *t, int n, struct storm *s,
+			       int dev)
+{
+	int i;
+
+	memset(t, 0, n * sizeof(*t));
+	for (i = 0; i < n; i++) {
+		t[i].s = s;
+		t[i].dev = dev;
+	}
 }
 
 static void run_threads(struct verdict *v, struct storm_thread *t, int n,
