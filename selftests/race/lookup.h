@@ -307,6 +307,13 @@ FIXTURE_SETUP(lookup_race)
 	}
 }
 
+/* Close @fd if the setup got as far as opening it (-1 if not). */
+static void close_open(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 FIXTURE_TEARDOWN(lookup_race)
 {
 	struct race *r = &self->r;
@@ -316,25 +323,16 @@ FIXTURE_TEARDOWN(lookup_race)
 		if (r->lk[i].dev > 0)
 			close(r->lk[i].dev);
 	for (i = 0; i < 4; i++) {
-		if (r->alt[i] >= 0)
-			close(r->alt[i]);
-		if (self->accepted[i] >= 0)
-			close(self->accepted[i]);
+		close_open(r->alt[i]);
+		close_open(self->accepted[i]);
 	}
-	if (r->fd >= 0)
-		close(r->fd);
-	if (r->pipefd[0] >= 0) {
-		close(r->pipefd[0]);
-		close(r->pipefd[1]);
-	}
-	if (r->tcp4a >= 0)
-		close(r->tcp4a);
-	if (r->tcp4b >= 0)
-		close(r->tcp4b);
-	if (r->tcp6 >= 0)
-		close(r->tcp6);
-	if (r->unixl >= 0)
-		close(r->unixl);
+	close_open(r->fd);
+	close_open(r->pipefd[0]);
+	close_open(r->pipefd[1]);
+	close_open(r->tcp4a);
+	close_open(r->tcp4b);
+	close_open(r->tcp6);
+	close_open(r->unixl);
 }
 
 TEST_F(lookup_race, answers_are_legal)
