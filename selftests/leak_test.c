@@ -19,30 +19,8 @@
  * allocated per handle, lookup, event or namespace and did not free is
  * left in some cache.
  *
- * Noise.  One measurement is, per cache, the least of SAMPLES readings:
- * RCU-deferred frees come and go between readings (kfree_rcu() batches
- * drain in bursts, and each reading opens a file per cache); how far a
- * cache moved between readings is its spread.  An identical control
- * cycle, loaded but idle as long as the workload takes, gives each cache's
- * noise.  A cache may end up higher by twice its noise or twice its
- * spread, or by its floor: a slab's worth of objects, at least
- * NOISE_FLOOR_BYTES worth and NOISE_FLOOR_OBJS; the sum over caches by
- * twice the control's sum or TOTAL_FLOOR_BYTES; Slab and Percpu by twice
- * the control's or SLAB_FLOOR_KB and PERCPU_FLOOR_KB.  The floors absorb
- * what the kernel frees late after the workload's last namespace and
- * processes (up to about 120 KB over kmalloc-cg-* seen on 6.12); what
- * the module would leak scales with the workload.  A few caches are not
- * compared (see unchecked_cache()).  Frees deferred by RCU or workqueues
- * are waited for up to SETTLE_MS, and before that, every namespace the
- * workload made must have been released (RTM_DELNSID).  What a leak looks like against these floors (leaks
- * injected into a copy of the module, 6.1 guest; 6.12 alike): a handle
- * per open, +5200 objects in kmalloc-cg-64 (1024 allowed); an skb per
- * event, +236440 in skbuff_head_cache (256 allowed); a namespace
- * reference per handle, 7.7 MB over dozens of caches and none of the 40
- * namespaces released; a file reference per lookup, +160 in
- * sock_inode_cache (78 allowed) and +6482 skbs.  Below the resolution: a
- * per-namespace per-CPU leak (72 bytes per CPU and namespace; Percpu
- * counts populated pages).
+ * How the measurements are made and compared, and what a leak looks like
+ * against their noise: leak/slab_snapshot.h.
  *
  * References: a socket looked up and closed is freed (sockstat, and its
  * inode leaves /proc/net/{tcp,udp,unix}); the module's reference count is
@@ -139,8 +117,8 @@ TEST_F_TIMEOUT(leak, workload_leaves_nothing, 180)
 	ok = settled_measure(&c, &a, &b, &b, &v, &waited);
 	log_moves(_metadata, "the workload's module life vs the control's", &b, &c);
 	TH_LOG("after %d ms: checked caches %+ld bytes (allowed %ld), Slab %+ld kB (allowed %ld), Percpu %+ld kB (allowed %ld)",
-	       waited, v.total_bytes, v.total_allowed, v.slab_kb, v.slab_allowed,
-	       v.percpu_kb, v.percpu_allowed);
+	       waited, v.caches.moved, v.caches.allowed, v.slab.moved,
+	       v.slab.allowed, v.percpu.moved, v.percpu.allowed);
 	EXPECT_TRUE(ok) TH_LOG("left behind:%s", v.why);
 	ASSERT_EQ(0, module_load());
 }
