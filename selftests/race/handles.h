@@ -8,6 +8,11 @@
 
 #include "storm.h"
 
+/*
+ * Handle after handle: opened (not initialised), one to three startups,
+ * lookups, cleanups down to zero and one past it, every count exact;
+ * every fourth is closed with a startup still live.
+ */
 static void *stormer_main(void *arg)
 {
 	static const uint16_t versions[] = { 0x0002, 0x0102, 0x0202 };

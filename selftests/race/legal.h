@@ -8,6 +8,9 @@
 
 #include "race.h"
 
+#define NAME_CAP	WINSOCK_BATCH_NAME_SIZE
+#define BATCH		8	/* entries of a batch lookup */
+
 /*
  * What a lookup may answer, per layout ([0] Windows, [1] native): error
  * codes, and the exact bytes of every address it may return.

@@ -7,6 +7,8 @@
 
 #include "storm.h"
 
+#define NOBODY		65534
+
 /*
  * Read events for up to @ms.  Counts every WINSOCK_CMD_EVENT in *@n (if
  * given) and returns 1 as soon as one reports socket @sock from thread

@@ -29,10 +29,6 @@
 
 /* How long each racing phase runs. */
 #define RACE_MS		600
-#define NAME_CAP	WINSOCK_BATCH_NAME_SIZE
-#define BATCH		8
-#define NOBODY		65534
-
 
 static bool device_present(void)
 {
@@ -122,6 +118,7 @@ static void tally_sum(struct tally *sum, const struct tally *t)
 	sum->lookups += t->lookups;
 }
 
+/* One lookup of @fd through @dev: its answer, nothing judged. */
 static int lookup_rc(int dev, int fd)
 {
 	struct sockaddr_storage ss;
