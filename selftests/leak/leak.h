@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What every piece of leak_test uses: the module unloaded, descriptors
  * looked up every way, events read, children waited for.

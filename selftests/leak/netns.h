@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Network namespaces made by a child and followed with rtnetlink until
  * the kernel releases them.

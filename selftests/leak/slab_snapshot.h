@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Snapshots of what the kernel holds (/proc/slabinfo per cache,
  * /proc/meminfo's Slab and Percpu), measured settled and compared with a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * handles: /dev/winsock opened, started, cleaned up and closed in storms,
  * and delete_module() refused while lookups run.

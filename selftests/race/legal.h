@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What a lookup may answer while its descriptor changes, learnt from
  * Linux getpeername(2) in each state, and lookups judged against it.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * race_test's scaffolding: the time each phase races, the first failure
  * any thread saw (reported by the main thread) and per-result tallies.

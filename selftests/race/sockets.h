@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Loopback sockets in the states lookup_race passes its descriptor
  * through: listeners, connections to them, associated UDP sockets.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A connection looked up by threads while others work on handles: what
  * the handles, shared_handle and listener fixtures have in common.
