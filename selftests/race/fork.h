@@ -7,6 +7,7 @@
 
 #include "race.h"
 
+/* One lookup through libwinsock: 0, or its WSA error. */
 static int lib_lookup(int fd)
 {
 	struct sockaddr_storage ss;
@@ -23,6 +24,7 @@ static int same_file(pid_t a, int fda, pid_t b, int fdb)
 	return rc < 0 ? -1 : rc == 0;
 }
 
+/* Parent and child in lockstep: wait for @want on @rfd... */
 static bool step(int rfd, char want)
 {
 	char c;
@@ -30,6 +32,7 @@ static bool step(int rfd, char want)
 	return read(rfd, &c, 1) == 1 && c == want;
 }
 
+/* ...which the other side sends (a child that cannot exits 99). */
 static void say(int wfd, char c)
 {
 	if (write(wfd, &c, 1) != 1)
