@@ -391,7 +391,7 @@ void write_param(const char *name, const char *v);
 void *chaos_main(void *arg);
 
 /* listener.c */
-int genl_resolve(int *family);
+int audit_family(void);
 void *audit_main(void *arg);
 
 #endif /* _WINSOCK_FUZZ_H */
