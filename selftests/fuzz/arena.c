@@ -84,11 +84,11 @@ enum access window_access(const struct fuzzer *f, uint64_t a, uint64_t len)
 	return acc;
 }
 
-typedef void (*seg_fn)(struct fuzzer *f, size_t off, size_t len);
+typedef void (*seg_fn)(void *arg, size_t off, size_t len);
 
 /* The readable part of [a, a + len) inside the arena, page by page. */
 static void readable_parts(const struct fuzzer *f, uint64_t a, uint64_t len,
-			   seg_fn fn, struct fuzzer *arg)
+			   seg_fn fn, void *arg)
 {
 	uint64_t base = arena_base(f), off, end, stop;
 
@@ -112,8 +112,9 @@ static void readable_parts(const struct fuzzer *f, uint64_t a, uint64_t len,
 	}
 }
 
-static void add_seg(struct fuzzer *f, size_t off, size_t len)
+static void add_seg(void *arg, size_t off, size_t len)
 {
+	struct fuzzer *f = arg;
 	struct seg *last = f->nsegs ? &f->segs[f->nsegs - 1] : NULL;
 
 	if (last && last->off + last->len == off) {
@@ -139,8 +140,10 @@ void snapshot(struct fuzzer *f)
 		       f->segs[i].len);
 }
 
-static void accept_bytes(struct fuzzer *f, size_t off, size_t len)
+static void accept_bytes(void *arg, size_t off, size_t len)
 {
+	struct fuzzer *f = arg;
+
 	memcpy(f->save + off, f->arena + off, len);
 }
 
@@ -150,27 +153,34 @@ void allow(struct fuzzer *f, uint64_t a, uint64_t len)
 	readable_parts(f, a, len, accept_bytes, f);
 }
 
+/* What put_bytes() writes, and where it starts. */
+struct put {
+	const struct fuzzer *f;
+	uint64_t a;
+	const uint8_t *src;
+};
+
+/* The read-only page is mprotect()ed: what falls there stays as it is. */
+static void put_part(void *arg, size_t off, size_t len)
+{
+	const struct put *p = arg;
+
+	if (off / PG != ARENA_RO)
+		memcpy(p->f->arena + off, p->src + (off - (p->a - arena_base(p->f))), len);
+}
+
+/* Write @len bytes at @a, what of them is writable. */
 void put_bytes(const struct fuzzer *f, uint64_t a, const uint8_t *src, size_t len)
 {
-	uint64_t base = arena_base(f), off, stop, end;
+	struct put p = { .f = f, .a = a, .src = src };
 
 	if (in_sink(a)) {
 		if (len <= SINK_BYTES - (a - addr_of(world.sink)))
 			memcpy((void *)(uintptr_t)a, src, len);
 		return;
 	}
-	if (!in_arena(f, a))
-		return;
-	off = a - base;
-	end = len > ARENA_BYTES - off ? ARENA_BYTES : off + len;
-	while (off < end) {
-		stop = (off / PG + 1) * PG;
-		if (stop > end)
-			stop = end;
-		if (page_readable(off / PG) && off / PG != ARENA_RO)
-			memcpy(f->arena + off, src + (off - (a - base)), stop - off);
-		off = stop;
-	}
+	if (in_arena(f, a))
+		readable_parts(f, a, len, put_part, &p);
 }
 
 /* Read back what the kernel will find at @a, if it is readable. */

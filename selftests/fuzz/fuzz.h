@@ -41,6 +41,12 @@
  * thread's sequence of calls is a function of the seed, their
  * interleaving is not: rerun with WINSOCK_FUZZ_SEED=N to replay the same
  * calls, and read the failure message for the offending one.
+ *
+ * The files: world.c (the handles, the known descriptors, the servers),
+ * arena.c (a fuzzer's memory: where pointers point, what the kernel may
+ * write), requests.c (the fuzzer threads: what they ask), oracle.c (what
+ * the answer may be, the failure reports), chaos.c (the chaos threads),
+ * listener.c (the audit listener) and main.c (the options, the test).
  */
 #ifndef _WINSOCK_FUZZ_H
 #define _WINSOCK_FUZZ_H
@@ -228,6 +234,11 @@ struct known {
 	struct answer layout[2];	/* [0] Windows', [1] native */
 };
 
+/*
+ * What every thread shares: made by make_world() before they start and
+ * read-only afterwards, but for the stop flag, the counters and what the
+ * locks guard.
+ */
 struct world {
 	int handles[NR_HANDLES];
 	struct known known[MAX_KNOWN];
