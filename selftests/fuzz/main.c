@@ -10,7 +10,7 @@
 #include "../winsock_test.h"
 #include "fuzz.h"
 
-/* --- setup ----------------------------------------------------------- */
+/* --- the crash report ------------------------------------------------ */
 
 /* Decimal text of @v at @buf + @n, for the signal handler (no stdio). */
 static size_t put_u64(char *buf, size_t n, uint64_t v)
@@ -79,6 +79,9 @@ static void catch_crashes(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* --- the test -------------------------------------------------------- */
+
+/* The figures fuzz.sh reads: ioctls, rate, seed, results, chaos, audit. */
 static void report(struct fuzzer *fz, struct chaos *ch, struct audit *au, double secs)
 {
 	uint64_t calls = 0, lookups = 0, out[S_NR] = { 0 }, ops = 0, netns = 0;
@@ -172,6 +175,11 @@ TEST(ioctls)
 }
 
 /* --- bounds from the environment and the command line ---------------- */
+
+struct fuzz_cfg cfg = {
+	.iterations = FUZZ_DEFAULT_ITERATIONS,
+	.seconds = FUZZ_DEFAULT_SECONDS,
+};
 
 static bool parse_u64(const char *s, uint64_t *v)
 {

@@ -22,11 +22,6 @@
 #include "../winsock_test.h"
 #include "fuzz.h"
 
-struct fuzz_cfg cfg = {
-	.iterations = FUZZ_DEFAULT_ITERATIONS,
-	.seconds = FUZZ_DEFAULT_SECONDS,
-};
-
 const char *const role_name[] = {
 	"never started", "refused", "pinned 2.2", "pinned 1.1", "free", "pool",
 };
