@@ -138,6 +138,24 @@ static inline int genl_recv(struct genl *g, int ms, genl_msg_cb cb, void *arg)
 	return 1;
 }
 
+/*
+ * Read all that is queued, without waiting, handing each message to
+ * @cb: the number of receive buffer overflows met on the way (messages
+ * were lost at each).  It stops when nothing is left or a read fails.
+ */
+static inline int genl_recv_queued(struct genl *g, genl_msg_cb cb, void *arg)
+{
+	int rc, overruns = 0;
+
+	for (;;) {
+		rc = genl_recv(g, 0, cb, arg);
+		if (rc == -ENOBUFS)
+			overruns++;
+		else if (rc != -EINTR && rc <= 0)
+			return overruns;
+	}
+}
+
 /* A request awaiting its acknowledgement, and what answers it. */
 struct genl_wait {
 	uint32_t seq;

@@ -350,7 +350,9 @@ struct chaos {
 struct audit {
 	pthread_t thread;
 	struct rng rng;
-	uint64_t sessions, events, lost, refused;
+	uint64_t sessions, events;
+	uint64_t lost;		/* overflows: the gap in the numbers says how many */
+	uint64_t refused;	/* requests answered with an error */
 };
 
 static inline uint64_t addr_of(const void *p)

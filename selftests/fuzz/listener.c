@@ -6,7 +6,6 @@
  * acknowledgements and reads what comes (events, replies, errors) in
  * between, the way a slow or careless subscriber would.
  */
-#include <errno.h>
 #include <unistd.h>
 
 #include "../genl_raw.h"
@@ -67,20 +66,6 @@ static bool audit_msg(struct nlmsghdr *nh, void *arg)
 	return false;
 }
 
-/* Read what is queued, without waiting. */
-static void audit_drain(struct session *s)
-{
-	int rc;
-
-	for (;;) {
-		rc = genl_recv(&s->g, 0, audit_msg, s);
-		if (rc == -ENOBUFS)
-			s->au->lost++;	/* the gap in the numbers says how many */
-		else if (rc <= 0)
-			return;
-	}
-}
-
 /*
  * Subscribe for a while, maybe with a tiny buffer (then mostly best
  * effort: a reliable subscriber that reads this slowly would make the
@@ -113,7 +98,7 @@ static void audit_session(struct audit *au)
 		audit_post(&s, WINSOCK_CMD_SUBSCRIBE, NULL);
 	rounds = 1 + below(r, 32);
 	for (i = 0; i < rounds && !stopping(); i++) {
-		audit_drain(&s);
+		au->lost += genl_recv_queued(&s.g, audit_msg, &s);
 		if (chance(r, 5))
 			audit_post(&s, chance(r, 20) ? WINSOCK_CMD_RESET_STATS :
 				   WINSOCK_CMD_GET_STATS, NULL);
@@ -122,7 +107,7 @@ static void audit_session(struct audit *au)
 	if (chance(r, 50))
 		audit_post(&s, WINSOCK_CMD_UNSUBSCRIBE, NULL);
 	if (chance(r, 50))
-		audit_drain(&s);
+		au->lost += genl_recv_queued(&s.g, audit_msg, &s);
 	genl_close(&s.g);
 	au->sessions++;
 }
