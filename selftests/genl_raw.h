@@ -118,7 +118,9 @@ typedef bool (*genl_msg_cb)(struct nlmsghdr *nh, void *arg);
  * The one receive loop.  Wait up to @ms for the socket to be readable,
  * read one datagram and hand its messages to @cb in order: 1 when one
  * was read, 0 when none came in time, -errno when the read failed
- * (-ENOBUFS: the receive buffer overflowed, messages were lost).
+ * (-ENOBUFS: the receive buffer overflowed, messages were lost).  The
+ * buffer is static, as the tests read from one thread at a time: a
+ * callback must not read again.
  */
 static inline int genl_recv(struct genl *g, int ms, genl_msg_cb cb, void *arg)
 {
