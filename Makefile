@@ -24,7 +24,7 @@ KSFT_UPSTREAM_DIR ?= $(TOP)/cache/ksft-upstream
 KMOD_SRCS := VERSION Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
 LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
-SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h selftests/*/*.h) selftests/Makefile \
+SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h selftests/*/*.c selftests/*/*.h) selftests/Makefile \
 		 tools/wsaudit.c tools/wsaudit.h
 SELFTESTS := module_test startup_test getpeername_test getpeername_getname_test \
 	     peer_read_test batch_test infoleak_test audit_test \

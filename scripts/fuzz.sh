@@ -3,7 +3,7 @@
 #
 # make fuzz: a long fuzzing campaign, not part of make check.  Boots every
 # given kernel with its module and runs the ioctl fuzzer
-# (selftests/fuzz_test.c) in it, reads the serial log as check-kernel.sh
+# (selftests/fuzz/) in it, reads the serial log as check-kernel.sh
 # does (guest-verdict.awk: KTAP results, kernel BUG/WARNING/Oops/KFENCE
 # reports, hangs), and prints per kernel and program the ioctls made, the
 # seconds, the rate, the seed and the verdict.

@@ -5,6 +5,9 @@
  * for those that must see the wire itself: the attribute walk, the family
  * id out of CTRL_CMD_GETFAMILY, requests and their acknowledgement,
  * WINSOCK_CMD_SUBSCRIBE/UNSUBSCRIBE, the events and the GET_STATS reply.
+ * Every read goes through one receive loop, genl_recv(), which hands
+ * each message to a callback: the acknowledgement a request waits for,
+ * the events a subscriber counts, or whatever a caller looks for.
  */
 #ifndef _WINSOCK_GENL_RAW_H
 #define _WINSOCK_GENL_RAW_H
@@ -87,6 +90,100 @@ static inline void genl_msg_put(struct genl_msg *m, uint16_t type,
 	m->nh.nlmsg_len = NLMSG_ALIGN(m->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
 }
 
+/* Send @m, numbered with the socket's next sequence number: 0 or -errno. */
+static inline int genl_send(struct genl *g, struct genl_msg *m)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	m->nh.nlmsg_seq = ++g->seq;
+	return sendto(g->fd, m, m->nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		      sizeof(kernel)) < 0 ? -errno : 0;
+}
+
+/*
+ * Send @m without asking for the acknowledgement: a failed request is
+ * still answered with an error message, which comes in with whatever
+ * else the socket reads (genl_recv()).
+ */
+static inline int genl_post(struct genl *g, struct genl_msg *m)
+{
+	m->nh.nlmsg_flags &= ~NLM_F_ACK;
+	return genl_send(g, m);
+}
+
+/* Handed each message read; true ends the datagram (the rest is skipped). */
+typedef bool (*genl_msg_cb)(struct nlmsghdr *nh, void *arg);
+
+/*
+ * The one receive loop.  Wait up to @ms for the socket to be readable,
+ * read one datagram and hand its messages to @cb in order: 1 when one
+ * was read, 0 when none came in time, -errno when the read failed
+ * (-ENOBUFS: the receive buffer overflowed, messages were lost).  The
+ * buffer is static, as the tests read from one thread at a time: a
+ * callback must not read again.
+ */
+static inline int genl_recv(struct genl *g, int ms, genl_msg_cb cb, void *arg)
+{
+	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
+	static char buf[262144];
+	struct nlmsghdr *nh;
+	int len;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return 0;
+	len = recv(g->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (len < 0)
+		return -errno;
+	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len))
+		if (cb(nh, arg))
+			break;
+	return 1;
+}
+
+/*
+ * Read all that is queued, without waiting, handing each message to
+ * @cb: the number of receive buffer overflows met on the way (messages
+ * were lost at each).  It stops when nothing is left or a read fails.
+ */
+static inline int genl_recv_queued(struct genl *g, genl_msg_cb cb, void *arg)
+{
+	int rc, overruns = 0;
+
+	for (;;) {
+		rc = genl_recv(g, 0, cb, arg);
+		if (rc == -ENOBUFS)
+			overruns++;
+		else if (rc != -EINTR && rc <= 0)
+			return overruns;
+	}
+}
+
+/* A request awaiting its acknowledgement, and what answers it. */
+struct genl_wait {
+	uint32_t seq;
+	uint16_t type;
+	void (*reply)(struct nlmsghdr *nh, void *arg);
+	void *arg;
+	bool acked;
+	int error;
+};
+
+static inline bool genl_wait_msg(struct nlmsghdr *nh, void *arg)
+{
+	struct genl_wait *w = arg;
+
+	if (nh->nlmsg_seq != w->seq)
+		return false;
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		w->error = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+		w->acked = true;
+		return true;
+	}
+	if (w->reply && nh->nlmsg_type == w->type)
+		w->reply(nh, w->arg);
+	return false;
+}
+
 /*
  * Send @m and wait for its acknowledgement: 0 or -errno.  Messages of
  * @m's type that answer it (same sequence number) go to @reply, if
@@ -97,41 +194,28 @@ static inline int genl_transact(struct genl *g, struct genl_msg *m,
 				void (*reply)(struct nlmsghdr *nh, void *arg),
 				void *arg)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
-	static char buf[65536];
-	struct nlmsghdr *nh;
+	struct genl_wait w = { .type = m->nh.nlmsg_type, .reply = reply, .arg = arg };
 	bool overrun = false;
-	int len, tries;
+	int rc, tries;
 
-	m->nh.nlmsg_seq = ++g->seq;
-	if (sendto(g->fd, m, m->nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) < 0)
-		return -errno;
+	rc = genl_send(g, m);
+	if (rc)
+		return rc;
+	w.seq = g->seq;
 	/* Bounded even while events keep the socket readable. */
 	for (tries = 0; tries < 100000; tries++) {
-		if (poll(&pfd, 1, 5000) != 1)
+		rc = genl_recv(g, 5000, genl_wait_msg, &w);
+		if (w.acked)
+			return w.error;
+		if (!rc)
 			break;
-		len = recv(g->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (len < 0) {
-			/*
-			 * An overflow of events is not the request's answer,
-			 * but the answer may have been lost in it.
-			 */
-			overrun |= errno == ENOBUFS;
-			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_seq != g->seq)
-				continue;
-			if (nh->nlmsg_type == NLMSG_ERROR)
-				return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-			if (reply && nh->nlmsg_type == m->nh.nlmsg_type)
-				reply(nh, arg);
-		}
+		/*
+		 * An overflow of events is not the request's answer, but the
+		 * answer may have been lost in it.
+		 */
+		overrun |= rc == -ENOBUFS;
+		if (rc < 0 && rc != -ENOBUFS && rc != -EAGAIN && rc != -EINTR)
+			return rc;
 	}
 	return overrun ? -ENOBUFS : -ETIMEDOUT;
 }
@@ -161,6 +245,15 @@ static inline int genl_request(struct genl *g, uint16_t type, uint8_t cmd,
 	return genl_transact(g, &m, genl_family_reply, g);
 }
 
+/* A socket for @family (0: not known yet), nothing sent: 0 or -errno. */
+static inline int genl_socket(struct genl *g, uint16_t family)
+{
+	memset(g, 0, sizeof(*g));
+	g->family = family;
+	g->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	return g->fd < 0 ? -errno : 0;
+}
+
 /* Open a socket and resolve the family: 0 or -errno (-ENOENT: no family). */
 static inline int genl_open(struct genl *g)
 {
@@ -168,10 +261,9 @@ static inline int genl_open(struct genl *g)
 	socklen_t len = sizeof(me);
 	int err;
 
-	memset(g, 0, sizeof(*g));
-	g->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (g->fd < 0)
-		return -errno;
+	err = genl_socket(g, 0);
+	if (err)
+		return err;
 	err = genl_request(g, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, WINSOCK_GENL_NAME);
 	if (!err && !g->family)
 		err = -EIO;
@@ -209,14 +301,10 @@ static inline int genl_unsubscribe(struct genl *g)
  */
 static inline int genl_unsubscribe_noack(struct genl *g)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct genl_msg m;
 
 	genl_msg_init(&m, g->family, WINSOCK_CMD_UNSUBSCRIBE);
-	m.nh.nlmsg_flags = NLM_F_REQUEST;
-	m.nh.nlmsg_seq = ++g->seq;
-	return sendto(g->fd, &m, m.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		      sizeof(kernel)) < 0 ? -errno : 0;
+	return genl_post(g, &m);
 }
 
 /* The receive buffer: forced past rmem_max when allowed (root). */
@@ -292,7 +380,35 @@ static inline void genl_parse_event(struct nlmsghdr *nh, struct genl_event *e)
 	}
 }
 
+/* Whether @nh is one of the family's WINSOCK_CMD_EVENTs. */
+static inline bool genl_is_event(const struct genl *g, struct nlmsghdr *nh)
+{
+	return nh->nlmsg_type == g->family && nh->nlmsg_len >= NLMSG_LENGTH(GENL_HDRLEN) &&
+	       ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd == WINSOCK_CMD_EVENT;
+}
+
 typedef void (*genl_event_cb)(const struct genl_event *e, void *arg);
+
+struct genl_events {
+	const struct genl *g;
+	genl_event_cb cb;
+	void *arg;
+	int n;
+};
+
+static inline bool genl_events_msg(struct nlmsghdr *nh, void *arg)
+{
+	struct genl_events *ev = arg;
+	struct genl_event e;
+
+	if (!genl_is_event(ev->g, nh))
+		return false;
+	genl_parse_event(nh, &e);
+	ev->n++;
+	if (ev->cb)
+		ev->cb(&e, ev->arg);
+	return false;
+}
 
 /*
  * Wait up to @ms for the socket to be readable, read one datagram and
@@ -302,28 +418,12 @@ typedef void (*genl_event_cb)(const struct genl_event *e, void *arg);
 static inline int genl_recv_events(struct genl *g, int ms, genl_event_cb cb,
 				   void *arg)
 {
-	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
-	static char buf[262144];
-	struct genl_event e;
-	struct nlmsghdr *nh;
-	int len, n = 0;
+	struct genl_events ev = { .g = g, .cb = cb, .arg = arg };
+	int rc = genl_recv(g, ms, genl_events_msg, &ev);
 
-	if (poll(&pfd, 1, ms) != 1)
+	if (rc == -EAGAIN || rc == -EINTR)
 		return 0;
-	len = recv(g->fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (len < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
-		if (nh->nlmsg_type != g->family ||
-		    nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
-		    ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd != WINSOCK_CMD_EVENT)
-			continue;
-		genl_parse_event(nh, &e);
-		n++;
-		if (cb)
-			cb(&e, arg);
-	}
-	return n;
+	return rc < 0 ? rc : ev.n;
 }
 
 /* One subscriber in the GET_STATS reply. */
