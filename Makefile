@@ -21,8 +21,12 @@ KSFT_DIR ?= $(TOP)/cache/linux-tools/tools/testing/selftests
 KMOD_SRCS := VERSION Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
 LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
+# The audit-stream client (libnl), shared by winsock-audit, winsock-bench
+# and selftests/audit_test.
+AUDIT_CLIENT_SRCS := tools/lib/audit_client.c
+AUDIT_CLIENT_HDRS := tools/lib/audit_client.h tools/lib/wsaudit.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile \
-		 tools/wsaudit.c tools/wsaudit.h
+		 $(AUDIT_CLIENT_SRCS) $(AUDIT_CLIENT_HDRS)
 SELFTESTS := module_test startup_test getpeername_test batch_test infoleak_test audit_test \
 	     audit_delivery_test audit_netns_test audit_escape_test \
 	     abi_test blocking_test addrform_test \
@@ -39,8 +43,9 @@ SELFTESTS_LAST := leak_test
 SELFTESTS += auditd_test
 SELFTESTS_64_ONLY += auditd_test
 GUEST_DIRS = $(wildcard $(TOP)/cache/auditd/root)
-AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c tools/wsaudit_format.c
-BENCH_SRCS := tools/winsock-bench.c tools/wsaudit.c tools/wsuring.c
+AUDIT_SRCS := tools/winsock-audit.c $(AUDIT_CLIENT_SRCS) tools/lib/audit_format.c
+BENCH_SRCS := $(wildcard tools/winsock-bench/*.c) $(AUDIT_CLIENT_SRCS)
+BENCH_HDRS := $(wildcard tools/winsock-bench/*.h) $(AUDIT_CLIENT_HDRS)
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 LIBNL_STATIC_LIBS := $(shell pkg-config --static --libs libnl-genl-3.0 2>/dev/null)
@@ -203,21 +208,21 @@ $(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
 
-$(BUILD)/host/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
+$(BUILD)/host/winsock-audit: $(AUDIT_SRCS) $(AUDIT_CLIENT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -o $@ $(AUDIT_SRCS) $(LIBNL_LIBS)
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -o $@ $(AUDIT_SRCS) $(LIBNL_LIBS)
 
-$(BUILD)/guest/64/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
+$(BUILD)/guest/64/winsock-audit: $(AUDIT_SRCS) $(AUDIT_CLIENT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(AUDIT_SRCS) $(LIBNL_STATIC_LIBS)
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -static -o $@ $(AUDIT_SRCS) $(LIBNL_STATIC_LIBS)
 
-$(BUILD)/host/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h tools/wsuring.h $(BUILD)/host/libwinsock.a
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -o $@ $(BENCH_SRCS) $(BUILD)/host/libwinsock.a \
+$(BUILD)/host/winsock-bench: $(BENCH_SRCS) $(BENCH_HDRS) $(BUILD)/host/libwinsock.a
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -o $@ $(BENCH_SRCS) $(BUILD)/host/libwinsock.a \
 		$(LIBNL_LIBS) -lpthread
 
-$(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h tools/wsuring.h $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) $(BENCH_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(BENCH_SRCS) $(LIB_SRCS) \
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -static -o $@ $(BENCH_SRCS) $(LIB_SRCS) \
 		$(LIBNL_STATIC_LIBS) -lpthread
 
 # --- install, DKMS, make load/unload ----------------------------------------

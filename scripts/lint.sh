@@ -104,9 +104,9 @@ done
 begin "cppcheck"
 if ! cppcheck --quiet --enable=warning,style,performance,portability --error-exitcode=1 \
 	--inline-suppr --std=c11 -D_GNU_SOURCE -DWINSOCK_VERSION_STRING='"x"' \
-	-Iuapi -Ilib/include -Ilib -I"$ksft" \
+	-Iuapi -Ilib/include -Ilib -Itools/lib -I"$ksft" \
 	--suppress=missingIncludeSystem --suppress=variableScope --suppress="*:$ksft/*" \
-	lib/*.c lib/tests/*.c tools/*.c; then
+	lib/*.c lib/tests/*.c tools/*.c tools/*/*.c; then
 	status=1
 fi
 took
@@ -117,8 +117,8 @@ took
 # generated" counts warnings in system headers it does not show.
 begin "clang-tidy"
 # shellcheck disable=SC2046
-out=$(clang-tidy --quiet --config-file=.clang-tidy lib/*.c tools/*.c -- \
-	-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iuapi -Ilib/include -Ilib \
+out=$(clang-tidy --quiet --config-file=.clang-tidy lib/*.c tools/*.c tools/*/*.c -- \
+	-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iuapi -Ilib/include -Ilib -Itools/lib \
 	$(pkg-config --cflags libnl-genl-3.0 2>/dev/null) -DWINSOCK_VERSION_STRING='"x"' 2>&1)
 rc=$?
 out=$(grep -Ev '^[0-9]+ (warnings?|errors?)( and [0-9]+ errors?)? generated\.$' <<<"$out")
