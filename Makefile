@@ -135,7 +135,7 @@ check-run:
 	@bash scripts/check.sh
 
 check-host: lib
-	@bash scripts/host-tests.sh
+	@bash scripts/check-host.sh
 
 # Boot one kernel and run every selftest: make check-kernel RELEASE=...
 check-kernel: $(BUILD)/$(RELEASE)/winsock.ko selftests $(GUEST_TOOLS)
@@ -159,7 +159,7 @@ bench: setup
 
 bench-run: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko $(BUILD)/noaudit/$(r)/winsock.ko) \
 	   $(BUILD)/guest/64/winsock-bench
-	@bash scripts/bench.sh $(BUILD)/guest/64/winsock-bench \
+	@bash bench/bench.sh $(BUILD)/guest/64/winsock-bench \
 		$(foreach r,$(KERNELS),$(r):$(BUILD)/$(r)/winsock.ko:$(BUILD)/noaudit/$(r)/winsock.ko)
 
 # --- make audit-throughput: events/s winsock-audit writes as JSON ---------

@@ -238,7 +238,7 @@ example_build() {
 	read -r -a libs <<<"$flags"
 	echo "cflags: ${cflags[*]}  libs: ${libs[*]}"
 	gcc -Wall -Wextra -Werror -MD -MF "$out.d" "${cflags[@]}" "${cc_static[@]}" \
-		-o "$out" scripts/install-test/example.c "${libs[@]}"
+		-o "$out" examples/answers.c "${libs[@]}"
 	grep -q "$root/usr/include/winsock/winsock2.h" "$out.d" ||
 		die "not compiled against the installed winsock/winsock2.h"
 	grep -q "$root/usr/include/linux/winsock.h" "$out.d" ||
