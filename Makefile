@@ -62,6 +62,16 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	       -Iuapi -Ilib/include -Ilib -DWINSOCK_VERSION_STRING='"$(VERSION)"'
 LIB_SOVERSION := 1
 
+# What the scripts know of the tree comes from here alone: they take these
+# from the environment, and neither read cache/kernels.mk nor keep a copy
+# of a list or a flag.  USER_CFLAGS holds shell quotes (the version
+# string): the scripts split it with xargs, which honours them.
+# KERNEL_ROOTS: RELEASE=ROOT for each kernel whose headers are in a build
+# root (scripts/buildroot.sh).
+KERNEL_ROOTS := $(foreach k,$(KERNELS),$(if $(KERNEL_ROOT_$(k)),$(k)=$(KERNEL_ROOT_$(k))))
+export KERNELS KERNEL_DEFAULT KERNEL_ROOTS KSFT_DIR CHECKPATCH KMOD_SRCS LIB_SRCS USER_CFLAGS \
+	LIBNL_CFLAGS
+
 .PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \
 	demo demo-run bench bench-run fuzz fuzz-run lint lint-run clean
 all: modules lib tools
@@ -112,17 +122,34 @@ $(BUILD)/host/libwinsock.so.$(LIB_SOVERSION): $(patsubst lib/%.c,$(BUILD)/host/l
 # --- selftests: static binaries for the guest, 64- and 32-bit -------------
 selftests: $(BUILD)/guest/64/.stamp $(BUILD)/guest/32/.stamp
 
-$(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
-	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/64 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static
+# Each ABI builds exactly the programs it runs, named as goals.
+SELFTESTS_32 := $(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS))
+
+$(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS) | selftests-list
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/64 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static \
+		$(addprefix $(BUILD)/guest/64/,$(SELFTESTS) $(SELFTESTS_LAST))
 	@touch $@
 
-$(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS) | selftests-list
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/32 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static CC="$(CC) -m32" \
-		WINSOCK_AUDIT_TESTS= WINSOCK_LEAK_TESTS=
+		WINSOCK_AUDIT_TESTS= WINSOCK_LEAK_TESTS= $(addprefix $(BUILD)/guest/32/,$(SELFTESTS_32))
 	@touch $@
+
+# selftests/Makefile's TEST_GEN_PROGS, what kselftest builds and runs in a
+# kernel tree, must be the programs run here: a program in one list only
+# would be built and never run, or never built.
+.PHONY: selftests-list
+selftests-list:
+	@progs=$$($(MAKE) -s --no-print-directory -C selftests KSFT_DIR=$(KSFT_DIR) \
+		--eval='ws-progs: ; @echo $$(sort $$(notdir $$(TEST_GEN_PROGS)))' ws-progs) && \
+	if [ "$$progs" != "$(sort $(SELFTESTS) $(SELFTESTS_LAST))" ]; then \
+		echo "selftests/Makefile builds: $$progs" >&2; \
+		echo "this Makefile runs:        $(sort $(SELFTESTS) $(SELFTESTS_LAST))" >&2; \
+		exit 1; \
+	fi
 
 GUEST_PROGS = $(foreach t,$(SELFTESTS),$(BUILD)/guest/64/$(t)) \
-	      $(foreach t,$(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32) \
+	      $(foreach t,$(SELFTESTS_32),$(BUILD)/guest/32/$(t)@$(t)_32) \
 	      $(foreach t,$(SELFTESTS_LAST),$(BUILD)/guest/64/$(t))
 # Tools the selftests run, on the guest's PATH.
 GUEST_TOOLS = $(BUILD)/guest/64/winsock-audit

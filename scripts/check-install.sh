@@ -18,7 +18,11 @@ cd "$top" || exit 1
 version=$(cat VERSION)
 # The ABI the module and the library speak (modinfo abi, ws_version()).
 abi=$(awk '$2 == "WINSOCK_ABI_VERSION" { print $3 }' uapi/linux/winsock.h)
-read -r -a kernels <<<"$(sed -n 's/^KERNELS := //p' cache/kernels.mk 2>/dev/null)"
+# The kernels and the module's sources are the Makefile's (make
+# check-install exports them).
+: "${KERNELS?run make check-install}" "${KMOD_SRCS?}"
+read -r -a kernels <<<"$KERNELS"
+read -r -a kmod_srcs <<<"$KMOD_SRCS"
 # Only the command lines below may choose where install puts things.
 unset BINDIR SBINDIR LIBDIR INCLUDEDIR PKGCONFIGDIR MANDIR UDEVDIR MODULESLOADDIR \
 	MODULEDIR INSTALL_TOOLS SBIN_TOOLS RUN_DEPMOD DEPMOD DKMS INSTALL DESTDIR PREFIX
@@ -296,7 +300,8 @@ test_uninstall() {
 }
 
 # The source `make dkms-install` ships: dkms.conf with the literal version
-# and the module's sources, nothing else.
+# and the module's sources (the Makefile's KMOD_SRCS; the DKMS builds
+# below show that they are enough), nothing else.
 test_dkms_stage() {
 	local src f
 	src=$dk/stage/usr/src/winsock-$version
@@ -304,12 +309,11 @@ test_dkms_stage() {
 	grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf" ||
 		die "the staged dkms.conf does not carry PACKAGE_VERSION=\"$version\""
 	diff <(grep -v '^PACKAGE_VERSION=' dkms.conf) <(grep -v '^PACKAGE_VERSION=' "$src/dkms.conf")
-	for f in VERSION Kbuild kmod/Kbuild kmod/*.c kmod/*.h uapi/linux/winsock.h; do
+	for f in "${kmod_srcs[@]}"; do
 		cmp "$f" "$src/$f"
 	done
 	diff <(cd "$src" && find . ! -type d | sed 's|^\./||' | sort) \
-		<(printf '%s\n' dkms.conf VERSION Kbuild kmod/Kbuild kmod/*.c kmod/*.h \
-			uapi/linux/winsock.h | sort) ||
+		<(printf '%s\n' dkms.conf "${kmod_srcs[@]}" | sort) ||
 		die "the staged source holds other files than the module's (above)"
 }
 
@@ -393,7 +397,7 @@ test_dkms_add_stage() {
 if [ ${#kernels[@]} -eq 0 ]; then
 	echo "TAP version 13"
 	echo "1..1"
-	echo "# no KERNELS in cache/kernels.mk: run scripts/setup.sh"
+	echo "# no KERNELS from the Makefile (cache/kernels.mk): run make setup"
 	echo "not ok 1 configured kernels"
 	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
 	exit 1
