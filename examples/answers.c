@@ -3,8 +3,8 @@
  * A program built against an installed libwinsock, the way a user builds
  * one:
  *
- *   cc example.c $(pkg-config --cflags --libs libwinsock)
- *   cc -static example.c $(pkg-config --cflags --static --libs libwinsock)
+ *   cc answers.c $(pkg-config --cflags --libs libwinsock)
+ *   cc -static answers.c $(pkg-config --cflags --static --libs libwinsock)
  *
  * scripts/check-install.sh builds and runs it against a staged install.
  * It prints each call's answer; without the module (no /dev/winsock)

@@ -227,11 +227,12 @@ example_expected() {
 	fi
 }
 
-# Compiles the example the way a user would, against the staged install
-# only: pkg-config with the stage as sysroot.  $3: "static" or nothing.
+# Compiles an example the way a user would, against the staged install
+# only: pkg-config with the stage as sysroot.
+#   example_build ROOT OUT SOURCE [static]
 example_build() {
-	local root=$1 out=$2 pc_static=() cc_static=() flags cflags libs
-	if [ "${3:-}" = static ]; then
+	local root=$1 out=$2 src=$3 pc_static=() cc_static=() flags cflags libs
+	if [ "${4:-}" = static ]; then
 		pc_static=(--static)
 		cc_static=(-static)
 	fi
@@ -242,7 +243,7 @@ example_build() {
 	read -r -a libs <<<"$flags"
 	echo "cflags: ${cflags[*]}  libs: ${libs[*]}"
 	gcc -Wall -Wextra -Werror -MD -MF "$out.d" "${cflags[@]}" "${cc_static[@]}" \
-		-o "$out" examples/answers.c "${libs[@]}"
+		-o "$out" "$src" "${libs[@]}"
 	grep -q "$root/usr/include/winsock/winsock2.h" "$out.d" ||
 		die "not compiled against the installed winsock/winsock2.h"
 	grep -q "$root/usr/include/linux/winsock.h" "$out.d" ||
@@ -258,7 +259,9 @@ example_check() {
 test_example_shared() {
 	local root exe=$tmp/example-shared
 	root=$(root_of "${kernels[0]}")
-	example_build "$root" "$exe"
+	# The README's tour too, built only: it needs the module to run.
+	example_build "$root" "$tmp/peers-shared" examples/peers.c
+	example_build "$root" "$exe" examples/answers.c
 	grep -q 'NEEDED.*\[libwinsock\.so\.1\]' < <(readelf -d "$exe") ||
 		die "the program does not need libwinsock.so.1"
 	grep -qF "libwinsock.so.1 => $root/usr/lib/libwinsock.so.1 " \
@@ -271,7 +274,8 @@ test_example_shared() {
 test_example_static() {
 	local root exe=$tmp/example-static
 	root=$(root_of "${kernels[0]}")
-	example_build "$root" "$exe" static
+	example_build "$root" "$tmp/peers-static" examples/peers.c static
+	example_build "$root" "$exe" examples/answers.c static
 	grep -q 'no dynamic section' < <(readelf -d "$exe" 2>&1) || die "the program is not static"
 	grep -q ' T ws_version$' < <(nm "$exe") || die "ws_version is not linked in"
 	env -u LD_LIBRARY_PATH "$exe" >"$tmp/example.out"

@@ -116,7 +116,7 @@ begin "cppcheck"
 if ! cppcheck --quiet --enable=warning,style,performance,portability --error-exitcode=1 \
 	--inline-suppr --std=c11 "${cppflags[@]}" -Itools/lib -I"$ksft" \
 	--suppress=missingIncludeSystem --suppress=variableScope --suppress="*:$ksft/*" \
-	lib/*.c lib/tests/*.c tools/*.c tools/*/*.c; then
+	lib/*.c lib/tests/*.c tools/*.c tools/*/*.c examples/*.c; then
 	status=1
 fi
 took
@@ -127,7 +127,7 @@ took
 # generated" counts warnings in system headers it does not show.
 begin "clang-tidy"
 # shellcheck disable=SC2046
-out=$(clang-tidy --quiet --config-file=.clang-tidy lib/*.c tools/*.c tools/*/*.c -- \
+out=$(clang-tidy --quiet --config-file=.clang-tidy lib/*.c tools/*.c tools/*/*.c examples/*.c -- \
 	"${cflags[@]}" -Itools/lib $LIBNL_CFLAGS 2>&1)
 rc=$?
 out=$(grep -Ev '^[0-9]+ (warnings?|errors?)( and [0-9]+ errors?)? generated\.$' <<<"$out")
