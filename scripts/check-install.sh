@@ -341,14 +341,16 @@ dkms_private() {
 		dkms --sourcetree "$tree/src" --dkmstree "$tree/var" --installtree "$tree/modules" "$@"
 }
 
-# Tracked and new files of the working tree, without build outputs.
+# Tracked and new files of the working tree, without build outputs.  Not
+# a directory git lists as one untracked file (cache as a symbolic link
+# to a shared cache, in a git worktree): cp would refuse it.
 copy_tree() {
 	local dst=$1
 	mkdir -p "$dst"
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git ls-files -z -co --exclude-standard |
 			while IFS= read -r -d '' f; do
-				[ -e "$f" ] && printf '%s\0' "$f"
+				[ -e "$f" ] && [ ! -d "$f" ] && printf '%s\0' "$f"
 			done | xargs -0 cp --parents -t "$dst"
 	else
 		tar -c --exclude=./build --exclude=./cache --exclude=./.git . | tar -x -C "$dst"
