@@ -137,10 +137,11 @@ $(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS) | selftests-l
 
 # selftests/Makefile's TEST_GEN_PROGS, what kselftest builds and runs in a
 # kernel tree, must be the programs run here: a program in one list only
-# would be built and never run, or never built.
+# would be built and never run, or never built.  (A query, not a build:
+# without this make's flags, so that make -n still asks it.)
 .PHONY: selftests-list
 selftests-list:
-	@progs=$$($(MAKE) -s --no-print-directory -C selftests KSFT_DIR=$(KSFT_DIR) \
+	@progs=$$(MAKEFLAGS= $(MAKE) -s --no-print-directory -C selftests KSFT_DIR=$(KSFT_DIR) \
 		--eval='ws-progs: ; @echo $$(sort $$(notdir $$(TEST_GEN_PROGS)))' ws-progs) && \
 	if [ "$$progs" != "$(sort $(SELFTESTS) $(SELFTESTS_LAST))" ]; then \
 		echo "selftests/Makefile builds: $$progs" >&2; \
