@@ -126,9 +126,9 @@ took
 # builds userspace with; the tools may use libnl.  clang's "N warnings
 # generated" counts warnings in system headers it does not show.
 begin "clang-tidy"
-# shellcheck disable=SC2046
+read -r -a libnl_cflags <<<"${LIBNL_CFLAGS-}"
 out=$(clang-tidy --quiet --config-file=.clang-tidy lib/*.c tools/*.c tools/*/*.c examples/*.c -- \
-	"${cflags[@]}" -Itools/lib $LIBNL_CFLAGS 2>&1)
+	"${cflags[@]}" -Itools/lib ${libnl_cflags[@]+"${libnl_cflags[@]}"} 2>&1)
 rc=$?
 out=$(grep -Ev '^[0-9]+ (warnings?|errors?)( and [0-9]+ errors?)? generated\.$' <<<"$out")
 if [ -n "$out" ] || [ $rc -ne 0 ]; then
