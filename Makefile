@@ -24,8 +24,12 @@ KSFT_UPSTREAM_DIR ?= $(TOP)/cache/ksft-upstream
 KMOD_SRCS := VERSION Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
 LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
+# The audit-stream client (libnl), shared by winsock-audit, winsock-bench
+# and selftests/audit_test.
+AUDIT_CLIENT_SRCS := tools/lib/audit_client.c
+AUDIT_CLIENT_HDRS := tools/lib/audit_client.h tools/lib/wsaudit.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h selftests/*/*.c selftests/*/*.h) selftests/Makefile \
-		 tools/wsaudit.c tools/wsaudit.h
+		 $(AUDIT_CLIENT_SRCS) $(AUDIT_CLIENT_HDRS)
 SELFTESTS := module_test startup_test getpeername_test getpeername_getname_test \
 	     peer_read_test batch_test infoleak_test audit_test \
 	     audit_delivery_test audit_netns_test audit_escape_test \
@@ -43,8 +47,9 @@ SELFTESTS_LAST := leak_test
 SELFTESTS += auditd_test
 SELFTESTS_64_ONLY += auditd_test
 GUEST_DIRS = $(wildcard $(TOP)/cache/auditd/root)
-AUDIT_SRCS := tools/winsock-audit.c tools/wsaudit.c tools/wsaudit_format.c
-BENCH_SRCS := tools/winsock-bench.c tools/wsaudit.c tools/wsuring.c
+AUDIT_SRCS := tools/winsock-audit.c $(AUDIT_CLIENT_SRCS) tools/lib/audit_format.c
+BENCH_SRCS := $(wildcard tools/winsock-bench/*.c) $(AUDIT_CLIENT_SRCS)
+BENCH_HDRS := $(wildcard tools/winsock-bench/*.h) $(AUDIT_CLIENT_HDRS)
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 LIBNL_STATIC_LIBS := $(shell pkg-config --static --libs libnl-genl-3.0 2>/dev/null)
@@ -60,6 +65,16 @@ CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	       -Iuapi -Ilib/include -Ilib -DWINSOCK_VERSION_STRING='"$(VERSION)"'
 LIB_SOVERSION := 1
+
+# What the scripts know of the tree comes from here alone: they take these
+# from the environment, and neither read cache/kernels.mk nor keep a copy
+# of a list or a flag.  USER_CFLAGS holds shell quotes (the version
+# string): the scripts split it with xargs, which honours them.
+# KERNEL_ROOTS: RELEASE=ROOT for each kernel whose headers are in a build
+# root (scripts/buildroot.sh).
+KERNEL_ROOTS := $(foreach k,$(KERNELS),$(if $(KERNEL_ROOT_$(k)),$(k)=$(KERNEL_ROOT_$(k))))
+export KERNELS KERNEL_DEFAULT KERNEL_ROOTS KSFT_DIR CHECKPATCH KMOD_SRCS LIB_SRCS USER_CFLAGS \
+	LIBNL_CFLAGS
 
 .PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \
 	demo demo-run bench bench-run fuzz fuzz-run lint lint-run ksft-upstream-check clean
@@ -111,13 +126,17 @@ $(BUILD)/host/libwinsock.so.$(LIB_SOVERSION): $(patsubst lib/%.c,$(BUILD)/host/l
 # --- selftests: static binaries for the guest, 64- and 32-bit -------------
 selftests: $(BUILD)/guest/64/.stamp $(BUILD)/guest/32/.stamp
 
-$(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
-	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/64 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static
+# Each ABI builds exactly the programs it runs, named as goals.
+SELFTESTS_32 := $(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS))
+
+$(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS) | selftests-list
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/64 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static \
+		$(addprefix $(BUILD)/guest/64/,$(SELFTESTS) $(SELFTESTS_LAST))
 	@touch $@
 
-$(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS) | selftests-list
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/32 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static CC="$(CC) -m32" \
-		WINSOCK_AUDIT_TESTS= WINSOCK_LEAK_TESTS=
+		WINSOCK_AUDIT_TESTS= WINSOCK_LEAK_TESTS= $(addprefix $(BUILD)/guest/32/,$(SELFTESTS_32))
 	@touch $@
 
 # Compile only: every selftest against the current upstream kselftest
@@ -125,8 +144,22 @@ $(BUILD)/guest/32/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS)
 ksft-upstream-check:
 	@$(MAKE) --no-print-directory -s -C selftests compile-check KSFT_DIR=$(KSFT_UPSTREAM_DIR)
 
+# selftests/Makefile's TEST_GEN_PROGS, what kselftest builds and runs in a
+# kernel tree, must be the programs run here: a program in one list only
+# would be built and never run, or never built.  (A query, not a build:
+# without this make's flags, so that make -n still asks it.)
+.PHONY: selftests-list
+selftests-list:
+	@progs=$$(MAKEFLAGS= $(MAKE) -s --no-print-directory -C selftests KSFT_DIR=$(KSFT_DIR) \
+		--eval='ws-progs: ; @echo $$(sort $$(notdir $$(TEST_GEN_PROGS)))' ws-progs) && \
+	if [ "$$progs" != "$(sort $(SELFTESTS) $(SELFTESTS_LAST))" ]; then \
+		echo "selftests/Makefile builds: $$progs" >&2; \
+		echo "this Makefile runs:        $(sort $(SELFTESTS) $(SELFTESTS_LAST))" >&2; \
+		exit 1; \
+	fi
+
 GUEST_PROGS = $(foreach t,$(SELFTESTS),$(BUILD)/guest/64/$(t)) \
-	      $(foreach t,$(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS)),$(BUILD)/guest/32/$(t)@$(t)_32) \
+	      $(foreach t,$(SELFTESTS_32),$(BUILD)/guest/32/$(t)@$(t)_32) \
 	      $(foreach t,$(SELFTESTS_LAST),$(BUILD)/guest/64/$(t))
 # Tools the selftests run, on the guest's PATH.
 GUEST_TOOLS = $(BUILD)/guest/64/winsock-audit
@@ -139,7 +172,7 @@ check-run:
 	@bash scripts/check.sh
 
 check-host: lib
-	@bash scripts/host-tests.sh
+	@bash scripts/check-host.sh
 
 # Boot one kernel and run every selftest: make check-kernel RELEASE=...
 check-kernel: $(BUILD)/$(RELEASE)/winsock.ko selftests $(GUEST_TOOLS)
@@ -163,7 +196,7 @@ bench: setup
 
 bench-run: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko $(BUILD)/noaudit/$(r)/winsock.ko) \
 	   $(BUILD)/guest/64/winsock-bench
-	@bash scripts/bench.sh $(BUILD)/guest/64/winsock-bench \
+	@bash bench/bench.sh $(BUILD)/guest/64/winsock-bench \
 		$(foreach r,$(KERNELS),$(r):$(BUILD)/$(r)/winsock.ko:$(BUILD)/noaudit/$(r)/winsock.ko)
 
 # --- make audit-throughput: events/s winsock-audit writes as JSON ---------
@@ -212,21 +245,21 @@ $(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
 
-$(BUILD)/host/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
+$(BUILD)/host/winsock-audit: $(AUDIT_SRCS) $(AUDIT_CLIENT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -o $@ $(AUDIT_SRCS) $(LIBNL_LIBS)
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -o $@ $(AUDIT_SRCS) $(LIBNL_LIBS)
 
-$(BUILD)/guest/64/winsock-audit: $(AUDIT_SRCS) tools/wsaudit.h uapi/linux/winsock.h
+$(BUILD)/guest/64/winsock-audit: $(AUDIT_SRCS) $(AUDIT_CLIENT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(AUDIT_SRCS) $(LIBNL_STATIC_LIBS)
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -static -o $@ $(AUDIT_SRCS) $(LIBNL_STATIC_LIBS)
 
-$(BUILD)/host/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h tools/wsuring.h $(BUILD)/host/libwinsock.a
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -o $@ $(BENCH_SRCS) $(BUILD)/host/libwinsock.a \
+$(BUILD)/host/winsock-bench: $(BENCH_SRCS) $(BENCH_HDRS) $(BUILD)/host/libwinsock.a
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -o $@ $(BENCH_SRCS) $(BUILD)/host/libwinsock.a \
 		$(LIBNL_LIBS) -lpthread
 
-$(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) tools/wsaudit.h tools/wsuring.h $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/guest/64/winsock-bench: $(BENCH_SRCS) $(BENCH_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(LIBNL_CFLAGS) -static -o $@ $(BENCH_SRCS) $(LIB_SRCS) \
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LIBNL_CFLAGS) -static -o $@ $(BENCH_SRCS) $(LIB_SRCS) \
 		$(LIBNL_STATIC_LIBS) -lpthread
 
 # --- install, DKMS, make load/unload ----------------------------------------

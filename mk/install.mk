@@ -11,7 +11,7 @@
 #                         installed for $(KERNELRELEASE)
 #   make dkms-uninstall   removes it from DKMS and /usr/src
 #   make load / unload    scripts/load.sh on the running kernel
-#   make check-install    scripts/install-test.sh (KTAP)
+#   make check-install    scripts/check-install.sh (KTAP)
 #
 # Honours DESTDIR, PREFIX, BINDIR, SBINDIR, LIBDIR, INCLUDEDIR,
 # PKGCONFIGDIR, MANDIR, UDEVDIR, MODULESLOADDIR, KERNELRELEASE,
@@ -181,6 +181,6 @@ unload:
 	@bash $(TOP)/scripts/load.sh unload
 
 check-install:
-	@bash $(TOP)/scripts/install-test.sh
+	@bash $(TOP)/scripts/check-install.sh
 
 .DEFAULT_GOAL := $(ws_install_saved_goal)

@@ -4,7 +4,7 @@
 # make audit-throughput: how many events per second winsock-audit monitor
 # sustains writing JSON Lines to a file.  Boots one kernel under qemu with
 # -icount shift=0 (one guest nanosecond per executed instruction, so the
-# figure does not depend on the host), runs scripts/audit-throughput-guest.sh
+# figure does not depend on the host), runs scripts/qemu/audit-throughput-guest.sh
 # there: a 1000-lookup burst that must arrive whole, then N lookups from
 # winsock-flood read by "winsock-audit monitor --json --count N".  Prints
 # the monitor's exit line ("N events, M lost, S s, R events/s").
@@ -34,11 +34,11 @@ log=$top/build/logs/audit-throughput-$release.log
 echo "audit-throughput: $release, qemu -icount shift=0, $n events" >&2
 rc=0
 rm -f "$log"
-"$top/scripts/guest-run.sh" -r "$release" -m "$module" -l "$log" -i -t 1800 \
-	-f "$audit" -f "$flood" "$top/scripts/audit-throughput-guest.sh@throughput:$n" || rc=$?
+"$top/scripts/qemu/run.sh" -r "$release" -m "$module" -l "$log" -i -t 1800 \
+	-f "$audit" -f "$flood" "$top/scripts/qemu/audit-throughput-guest.sh@throughput:$n" || rc=$?
 [ -f "$log" ] || exit 1
 tr -d '\r' <"$log" | awk '/^WSGUEST: run /{on=1; next} /^WSGUEST: exit /{on=0} on'
-verdict=$(awk -v kernel="$release" -v qemu_rc="$rc" -f "$top/scripts/guest-verdict.awk" "$log" |
+verdict=$(awk -v kernel="$release" -v qemu_rc="$rc" -f "$top/scripts/qemu/verdict.awk" "$log" |
 	grep FAIL | grep -v 'no KTAP totals' || true)
 if [ "$rc" != 0 ] || [ -n "$verdict" ] ||
    ! tr -d '\r' <"$log" | grep -q '^WSGUEST: exit throughput 0$'; then

@@ -5,13 +5,13 @@
 # are the host's (/lib/modules/RELEASE/build): the command simply runs.  A
 # kernel whose headers need a newer toolchain than the host's (Debian 13's
 # 7.x needs gcc-14 and glibc 2.38) has them in a build root that
-# scripts/setup.sh made (KERNEL_ROOT_<release> in cache/kernels.mk); there
-# the command runs chrooted, in private mount and PID namespaces holding
-# /proc (objtool reads it), a private /tmp, and the tree and every -b DIR
-# bound at their own paths, so that M=, logs and outputs are the same as
-# on the host.  The mounts vanish with the namespaces; nothing stays
-# mounted.  Without root a user namespace does the same, so the files made
-# are the caller's.
+# scripts/setup.sh made (KERNEL_ROOTS: RELEASE=ROOT words, which the
+# Makefile exports from cache/kernels.mk); there the command runs
+# chrooted, in private mount and PID namespaces holding /proc (objtool
+# reads it), a private /tmp, and the tree and every -b DIR bound at their
+# own paths, so that M=, logs and outputs are the same as on the host.
+# The mounts vanish with the namespaces; nothing stays mounted.  Without
+# root a user namespace does the same, so the files made are the caller's.
 #
 #   buildroot.sh RELEASE [-b DIR]... CMD [ARG]...
 #   buildroot.sh -R ROOT [-b DIR]... CMD [ARG]...    (scripts/setup.sh)
@@ -40,8 +40,10 @@ if [ -z "$root" ]; then
 		echo "usage: buildroot.sh RELEASE|-R ROOT [-b DIR]... CMD..." >&2
 		exit 2
 	fi
-	root=$(awk -v k="KERNEL_ROOT_$release" '$1 == k && $2 == ":=" { print $3 }' \
-		"$top/cache/kernels.mk" 2>/dev/null)
+	: "${KERNEL_ROOTS?buildroot.sh: run through make, which exports KERNEL_ROOTS}"
+	for kr in $KERNEL_ROOTS; do
+		[ "${kr%%=*}" != "$release" ] || root=${kr#*=}
+	done
 fi
 if [ -n "$query" ]; then
 	echo "$root"

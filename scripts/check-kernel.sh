@@ -15,6 +15,6 @@ mkdir -p "$logdir"
 log=$logdir/$release.log
 
 rc=0
-"$top/scripts/guest-run.sh" -r "$release" -m "$module" -l "$log" -t "${WINSOCK_GUEST_TIMEOUT:-400}" "$@" || rc=$?
-awk -v kernel="$release" -v qemu_rc="$rc" -f "$top/scripts/guest-verdict.awk" "$log"
+"$top/scripts/qemu/run.sh" -r "$release" -m "$module" -l "$log" -t "${WINSOCK_GUEST_TIMEOUT:-400}" "$@" || rc=$?
+awk -v kernel="$release" -v qemu_rc="$rc" -f "$top/scripts/qemu/verdict.awk" "$log"
 echo "[$release] serial log: $log"

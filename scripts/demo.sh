@@ -3,7 +3,7 @@
 #
 # make demo: boot a kernel under qemu, load winsock.ko and run the demo
 # program while winsock-audit monitor prints the kernel's events for its
-# lookups (scripts/demo-guest.sh); print what they show and whether the
+# lookups (scripts/qemu/demo-guest.sh); print what they show and whether the
 # kernel log stayed clean.
 #
 #   demo.sh RELEASE MODULE DEMO AUDIT
@@ -16,13 +16,13 @@ log=$top/build/logs/demo-$release.log
 
 echo "Booting Debian's $release under qemu (TCG, no network device)..."
 rc=0
-"$top/scripts/guest-run.sh" -r "$release" -m "$module" -l "$log" -t 300 \
-	-f "$demo" -f "$audit" "$top/scripts/demo-guest.sh@demo" || rc=$?
+"$top/scripts/qemu/run.sh" -r "$release" -m "$module" -l "$log" -t 300 \
+	-f "$demo" -f "$audit" "$top/scripts/qemu/demo-guest.sh@demo" || rc=$?
 sed -n 's/^WSGUEST: insmod ok/winsock.ko loaded: \/dev\/winsock is there./p' "$log"
 echo
 awk '/^WSGUEST: run /{on=1; next} /^WSGUEST: exit /{on=0} on' "$log" | tr -d '\r'
 echo
-verdict=$(awk -v kernel="$release" -v qemu_rc="$rc" -f "$top/scripts/guest-verdict.awk" "$log" |
+verdict=$(awk -v kernel="$release" -v qemu_rc="$rc" -f "$top/scripts/qemu/verdict.awk" "$log" |
 	grep 'FAIL' | grep -v 'no KTAP totals')
 if [ -n "$verdict" ]; then
 	echo "$verdict"

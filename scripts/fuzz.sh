@@ -4,13 +4,13 @@
 # make fuzz: a long fuzzing campaign, not part of make check.  Boots every
 # given kernel with its module and runs the ioctl fuzzer
 # (selftests/fuzz/) in it, reads the serial log as check-kernel.sh
-# does (guest-verdict.awk: KTAP results, kernel BUG/WARNING/Oops/KFENCE
+# does (qemu/verdict.awk: KTAP results, kernel BUG/WARNING/Oops/KFENCE
 # reports, hangs), and prints per kernel and program the ioctls made, the
 # seconds, the rate, the seed and the verdict.
 #
 #   fuzz.sh FUZZ_BINARY[,FUZZ_BINARY...] RELEASE:MODULE...
 #
-# FUZZ_BINARY is PATH[@NAME], as for guest-run.sh (a 32-bit build needs its
+# FUZZ_BINARY is PATH[@NAME], as for qemu/run.sh (a 32-bit build needs its
 # own NAME).  Several binaries share each kernel's time.
 #
 #   WINSOCK_FUZZ_SECONDS     campaign length per kernel (default 300)
@@ -87,10 +87,10 @@ for spec in "$@"; do
 	log=$logdir/fuzz-$release.log
 	echo "[$release] fuzzing: ${progs[*]} ($args), up to ${timeout}s"
 	rc=0
-	"$top/scripts/guest-run.sh" -r "$release" -m "$module" -l "$log" -t "$timeout" \
+	"$top/scripts/qemu/run.sh" -r "$release" -m "$module" -l "$log" -t "$timeout" \
 		"${specs[@]}" || rc=$?
 	verdict=$(awk -v kernel="$release" -v qemu_rc="$rc" \
-		-f "$top/scripts/guest-verdict.awk" "$log")
+		-f "$top/scripts/qemu/verdict.awk" "$log")
 	echo "$verdict"
 	# A kernel passes when it ran something and nothing failed.
 	if echo "$verdict" | grep -q '^WSTOTAL pass=[1-9][0-9]* fail=0 '; then

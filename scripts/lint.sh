@@ -12,9 +12,17 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-checkpatch=$(sed -n 's/^CHECKPATCH := //p' cache/kernels.mk)
-kernels=$(sed -n 's/^KERNELS := //p' cache/kernels.mk)
-ksft=$top/cache/linux-tools/tools/testing/selftests
+# Lists and flags come from the Makefile (make lint-run exports them).
+: "${KERNELS?run make lint-run}" "${CHECKPATCH?}" "${KSFT_DIR?}" "${KMOD_SRCS?}" "${USER_CFLAGS?}"
+ksft=$KSFT_DIR
+read -r -a kmod_srcs <<<"$KMOD_SRCS"
+# USER_CFLAGS carries shell quotes, which xargs honours; cppcheck takes
+# its -D and -I.
+mapfile -d '' -t cflags < <(xargs printf '%s\0' <<<"$USER_CFLAGS")
+cppflags=()
+for f in "${cflags[@]}"; do
+	case $f in -D* | -I*) cppflags+=("$f") ;; esac
+done
 jobs=$(nproc)
 status=0
 t0=0
@@ -32,7 +40,7 @@ took() {
 # kmod/Kbuild reads it), in a directory of its own.
 kmod_tree() {
 	rm -rf "$1" && mkdir -p "$1" &&
-		cp --parents VERSION Kbuild kmod/Kbuild kmod/*.c kmod/*.h uapi/linux/winsock.h "$1/"
+		cp --parents "${kmod_srcs[@]}" "$1/"
 }
 
 # Build the module with extra make arguments.  Anything the build prints is
@@ -73,14 +81,17 @@ sparse_unusable() {
 }
 
 begin "checkpatch --strict"
-# shellcheck disable=SC2046
-if ! perl "$checkpatch" --strict --no-tree --terse --show-types --quiet \
-	-f $(ls kmod/*.c kmod/*.h uapi/linux/winsock.h); then
+# The module's C sources and headers (VERSION and the Kbuild files are not C).
+ksrcs=()
+for f in "${kmod_srcs[@]}"; do
+	case $f in *.c | *.h) ksrcs+=("$f") ;; esac
+done
+if ! perl "$CHECKPATCH" --strict --no-tree --terse --show-types --quiet -f "${ksrcs[@]}"; then
 	status=1
 fi
 took
 
-for k in $kernels; do
+for k in $KERNELS; do
 	begin "sparse on $k"
 	if why=$(sparse_unusable "$k"); then
 		echo "lint:   skipped: $why"
@@ -104,10 +115,9 @@ done
 # variableScope (kernel style declares a function's variables at its top).
 begin "cppcheck"
 if ! cppcheck --quiet --enable=warning,style,performance,portability --error-exitcode=1 \
-	--inline-suppr --std=c11 -D_GNU_SOURCE -DWINSOCK_VERSION_STRING='"x"' \
-	-Iuapi -Ilib/include -Ilib -I"$ksft" \
+	--inline-suppr --std=c11 "${cppflags[@]}" -Itools/lib -I"$ksft" \
 	--suppress=missingIncludeSystem --suppress=variableScope --suppress="*:$ksft/*" \
-	lib/*.c lib/tests/*.c tools/*.c; then
+	lib/*.c lib/tests/*.c tools/*.c tools/*/*.c examples/*.c; then
 	status=1
 fi
 took
@@ -117,10 +127,9 @@ took
 # builds userspace with; the tools may use libnl.  clang's "N warnings
 # generated" counts warnings in system headers it does not show.
 begin "clang-tidy"
-# shellcheck disable=SC2046
-out=$(clang-tidy --quiet --config-file=.clang-tidy lib/*.c tools/*.c -- \
-	-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iuapi -Ilib/include -Ilib \
-	$(pkg-config --cflags libnl-genl-3.0 2>/dev/null) -DWINSOCK_VERSION_STRING='"x"' 2>&1)
+read -r -a libnl_cflags <<<"${LIBNL_CFLAGS-}"
+out=$(clang-tidy --quiet --config-file=.clang-tidy lib/*.c tools/*.c tools/*/*.c examples/*.c -- \
+	"${cflags[@]}" -Itools/lib ${libnl_cflags[@]+"${libnl_cflags[@]}"} 2>&1)
 rc=$?
 out=$(grep -Ev '^[0-9]+ (warnings?|errors?)( and [0-9]+ errors?)? generated\.$' <<<"$out")
 if [ -n "$out" ] || [ $rc -ne 0 ]; then

@@ -7,7 +7,7 @@
 # is downloaded with apt-get download and unpacked into cache/auditd/; the
 # other libraries come from the host, which is the same Debian release.
 # The result is a root-file-system overlay, cache/auditd/root, that
-# scripts/guest-run.sh -d merges into the guest's initramfs:
+# scripts/qemu/run.sh -d merges into the guest's initramfs:
 #
 #   /sbin/{auditd,auditctl,ausearch,aureport}, their libraries and ld.so,
 #   /etc/audit/auditd.conf for a guest (log in RAM, no network, no mail),

@@ -23,7 +23,7 @@
 
 #include <linux/winsock.h>
 
-#include "wsaudit.h"
+#include "audit_client.h"
 
 /* stdout is written in blocks of this size, and after every batch. */
 #define OUT_BUF (64 << 10)

@@ -18,7 +18,11 @@ cd "$top" || exit 1
 version=$(cat VERSION)
 # The ABI the module and the library speak (modinfo abi, ws_version()).
 abi=$(awk '$2 == "WINSOCK_ABI_VERSION" { print $3 }' uapi/linux/winsock.h)
-read -r -a kernels <<<"$(sed -n 's/^KERNELS := //p' cache/kernels.mk 2>/dev/null)"
+# The kernels and the module's sources are the Makefile's (make
+# check-install exports them).
+: "${KERNELS?run make check-install}" "${KMOD_SRCS?}"
+read -r -a kernels <<<"$KERNELS"
+read -r -a kmod_srcs <<<"$KMOD_SRCS"
 # Only the command lines below may choose where install puts things.
 unset BINDIR SBINDIR LIBDIR INCLUDEDIR PKGCONFIGDIR MANDIR UDEVDIR MODULESLOADDIR \
 	MODULEDIR INSTALL_TOOLS SBIN_TOOLS RUN_DEPMOD DEPMOD DKMS INSTALL DESTDIR PREFIX
@@ -223,11 +227,12 @@ example_expected() {
 	fi
 }
 
-# Compiles the example the way a user would, against the staged install
-# only: pkg-config with the stage as sysroot.  $3: "static" or nothing.
+# Compiles an example the way a user would, against the staged install
+# only: pkg-config with the stage as sysroot.
+#   example_build ROOT OUT SOURCE [static]
 example_build() {
-	local root=$1 out=$2 pc_static=() cc_static=() flags cflags libs
-	if [ "${3:-}" = static ]; then
+	local root=$1 out=$2 src=$3 pc_static=() cc_static=() flags cflags libs
+	if [ "${4:-}" = static ]; then
 		pc_static=(--static)
 		cc_static=(-static)
 	fi
@@ -238,7 +243,7 @@ example_build() {
 	read -r -a libs <<<"$flags"
 	echo "cflags: ${cflags[*]}  libs: ${libs[*]}"
 	gcc -Wall -Wextra -Werror -MD -MF "$out.d" "${cflags[@]}" "${cc_static[@]}" \
-		-o "$out" scripts/install-test/example.c "${libs[@]}"
+		-o "$out" "$src" "${libs[@]}"
 	grep -q "$root/usr/include/winsock/winsock2.h" "$out.d" ||
 		die "not compiled against the installed winsock/winsock2.h"
 	grep -q "$root/usr/include/linux/winsock.h" "$out.d" ||
@@ -254,7 +259,9 @@ example_check() {
 test_example_shared() {
 	local root exe=$tmp/example-shared
 	root=$(root_of "${kernels[0]}")
-	example_build "$root" "$exe"
+	# The README's tour too, built only: it needs the module to run.
+	example_build "$root" "$tmp/peers-shared" examples/peers.c
+	example_build "$root" "$exe" examples/answers.c
 	grep -q 'NEEDED.*\[libwinsock\.so\.1\]' < <(readelf -d "$exe") ||
 		die "the program does not need libwinsock.so.1"
 	grep -qF "libwinsock.so.1 => $root/usr/lib/libwinsock.so.1 " \
@@ -267,7 +274,8 @@ test_example_shared() {
 test_example_static() {
 	local root exe=$tmp/example-static
 	root=$(root_of "${kernels[0]}")
-	example_build "$root" "$exe" static
+	example_build "$root" "$tmp/peers-static" examples/peers.c static
+	example_build "$root" "$exe" examples/answers.c static
 	grep -q 'no dynamic section' < <(readelf -d "$exe" 2>&1) || die "the program is not static"
 	grep -q ' T ws_version$' < <(nm "$exe") || die "ws_version is not linked in"
 	env -u LD_LIBRARY_PATH "$exe" >"$tmp/example.out"
@@ -296,7 +304,8 @@ test_uninstall() {
 }
 
 # The source `make dkms-install` ships: dkms.conf with the literal version
-# and the module's sources, nothing else.
+# and the module's sources (the Makefile's KMOD_SRCS; the DKMS builds
+# below show that they are enough), nothing else.
 test_dkms_stage() {
 	local src f
 	src=$dk/stage/usr/src/winsock-$version
@@ -304,12 +313,11 @@ test_dkms_stage() {
 	grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf" ||
 		die "the staged dkms.conf does not carry PACKAGE_VERSION=\"$version\""
 	diff <(grep -v '^PACKAGE_VERSION=' dkms.conf) <(grep -v '^PACKAGE_VERSION=' "$src/dkms.conf")
-	for f in VERSION Kbuild kmod/Kbuild kmod/*.c kmod/*.h uapi/linux/winsock.h; do
+	for f in "${kmod_srcs[@]}"; do
 		cmp "$f" "$src/$f"
 	done
 	diff <(cd "$src" && find . ! -type d | sed 's|^\./||' | sort) \
-		<(printf '%s\n' dkms.conf VERSION Kbuild kmod/Kbuild kmod/*.c kmod/*.h \
-			uapi/linux/winsock.h | sort) ||
+		<(printf '%s\n' dkms.conf "${kmod_srcs[@]}" | sort) ||
 		die "the staged source holds other files than the module's (above)"
 }
 
@@ -333,14 +341,16 @@ dkms_private() {
 		dkms --sourcetree "$tree/src" --dkmstree "$tree/var" --installtree "$tree/modules" "$@"
 }
 
-# Tracked and new files of the working tree, without build outputs.
+# Tracked and new files of the working tree, without build outputs.  Not
+# a directory git lists as one untracked file (cache as a symbolic link
+# to a shared cache, in a git worktree): cp would refuse it.
 copy_tree() {
 	local dst=$1
 	mkdir -p "$dst"
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git ls-files -z -co --exclude-standard |
 			while IFS= read -r -d '' f; do
-				[ -e "$f" ] && printf '%s\0' "$f"
+				[ -e "$f" ] && [ ! -d "$f" ] && printf '%s\0' "$f"
 			done | xargs -0 cp --parents -t "$dst"
 	else
 		tar -c --exclude=./build --exclude=./cache --exclude=./.git . | tar -x -C "$dst"
@@ -393,7 +403,7 @@ test_dkms_add_stage() {
 if [ ${#kernels[@]} -eq 0 ]; then
 	echo "TAP version 13"
 	echo "1..1"
-	echo "# no KERNELS in cache/kernels.mk: run scripts/setup.sh"
+	echo "# no KERNELS from the Makefile (cache/kernels.mk): run make setup"
 	echo "not ok 1 configured kernels"
 	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
 	exit 1

@@ -15,13 +15,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bench=$1
 shift
-mkdir -p "$top/bench" "$top/build/logs"
+mkdir -p "$top/build/logs"
 args="--iterations ${WINSOCK_BENCH_ITERATIONS:-4096} --runs ${WINSOCK_BENCH_RUNS:-7}"
 
 # Run the benchmark in one boot; print its JSON.
 run() {
 	local release=$1 module=$2 log=$3 extra=$4
-	if ! "$top/scripts/guest-run.sh" -r "$release" -m "$module" -l "$log" -i -t 1200 \
+	if ! "$top/scripts/qemu/run.sh" -r "$release" -m "$module" -l "$log" -i -t 1200 \
 		"$bench:$args --json - $extra" >&2; then
 		echo "bench: the guest failed (log: $log)" >&2
 		return 1
@@ -41,11 +41,11 @@ for spec in "$@"; do
 	log=$top/build/logs/bench-$release.log
 	run "$release" "$module" "$log" "" >"$log.audit.json"
 	run "$release" "$noaudit" "$log.noaudit" "--only native,ws,ioctl,batch-64" >"$log.noaudit.json"
-	python3 "$top/scripts/bench-report.py" merge "$log.audit.json" "$log.noaudit.json" \
+	python3 "$top/bench/report.py" merge "$log.audit.json" "$log.noaudit.json" \
 		>"$top/bench/results-$release.json"
 	echo "bench: wrote bench/results-$release.json" >&2
 	results+=("$top/bench/results-$release.json")
 done
 # The kernels just measured: bench/ may also hold results of releases no
 # longer configured.
-python3 "$top/scripts/bench-report.py" table "${results[@]}"
+python3 "$top/bench/report.py" table "${results[@]}"

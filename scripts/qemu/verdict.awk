@@ -4,7 +4,7 @@
 # Read the serial log of a test guest and print a verdict per program and
 # a last line "WSTOTAL pass=N fail=N skip=N" for the whole boot.
 #
-#   awk -v kernel=RELEASE -v qemu_rc=RC -f guest-verdict.awk LOG
+#   awk -v kernel=RELEASE -v qemu_rc=RC -f scripts/qemu/verdict.awk LOG
 #
 # Counts come from each program's KTAP "# Totals:" line.  A program that
 # exits non-zero without reporting a failure, one that prints no totals

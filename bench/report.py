@@ -3,8 +3,8 @@
 """Merge winsock-bench runs into bench/results-<release>.json and print
 the README's tables from them.
 
-  bench-report.py merge AUDIT.json NOAUDIT.json   > results-<release>.json
-  bench-report.py table results-*.json            (Markdown on stdout; the
+  report.py merge AUDIT.json NOAUDIT.json   > results-<release>.json
+  report.py table results-*.json            (Markdown on stdout; the
                                                   io_uring table for each
                                                   kernel that has its peer)
 """

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * wsaudit: the text forms of the audit stream: error messages, result
- * names, peer addresses, and an event as one JSON or key=value line.
+ * The audit-stream client's text forms (audit_client.h): error messages,
+ * result names, peer addresses, and an event as one JSON or key=value
+ * line.
  *
  * The lines are built by hand rather than with printf: a monitor writing
  * tens of thousands of events a second spends most of its time here, and
@@ -14,7 +15,7 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "wsaudit.h"
+#include "audit_client.h"
 
 const char *wsa_strerror(int err)
 {

@@ -4,7 +4,7 @@
 # Boot one kernel under qemu (TCG, no network device) with winsock.ko and
 # the given programs in an initramfs, run them, and write the serial log.
 #
-#   guest-run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] [-f FILE]... [-d DIR]... PROG[:ARGS]...
+#   scripts/qemu/run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] [-f FILE]... [-d DIR]... PROG[:ARGS]...
 #
 #   -r  kernel release (its image comes from cache/kernels/RELEASE)
 #   -m  the module to load
@@ -18,10 +18,10 @@
 #
 # Each PROG is PATH[@NAME][:ARGS]: NAME is what the guest calls it (by
 # default the file name), ":ARGS" passes arguments.  The exit status is that
-# of qemu (124 on timeout); the verdict comes from guest-verdict.awk.
+# of qemu (124 on timeout); the verdict comes from verdict.awk.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 release= module= log= timeout=300 icount=
 files=() dirs=()
 while getopts "r:m:l:t:if:d:" opt; do
@@ -38,13 +38,13 @@ while getopts "r:m:l:t:if:d:" opt; do
 done
 shift $((OPTIND - 1))
 if [ -z "$release" ] || [ -z "$module" ] || [ -z "$log" ]; then
-	echo "usage: guest-run.sh -r RELEASE -m MODULE -l LOG [-t S] [-i] [-f FILE] [-d DIR] PROG..." >&2
+	echo "usage: scripts/qemu/run.sh -r RELEASE -m MODULE -l LOG [-t S] [-i] [-f FILE] [-d DIR] PROG..." >&2
 	exit 2
 fi
 
 kdir=$top/cache/kernels/$release
 if [ ! -f "$kdir/vmlinuz" ]; then
-	echo "guest-run: no kernel image for $release (run scripts/setup.sh)" >&2
+	echo "qemu/run.sh: no kernel image for $release (run scripts/setup.sh)" >&2
 	exit 2
 fi
 
@@ -54,13 +54,13 @@ root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,guest}
 for d in ${dirs[@]+"${dirs[@]}"}; do
 	if [ ! -d "$d" ]; then
-		echo "guest-run: no directory $d" >&2
+		echo "qemu/run.sh: no directory $d" >&2
 		exit 2
 	fi
 	cp -a "$d/." "$root/"
 done
 cp /bin/busybox "$root/bin/busybox"
-cp "$top/scripts/guest-init.sh" "$root/init"
+cp "$top/scripts/qemu/init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$module" "$root/guest/winsock.ko"
 : >"$root/guest/programs"
@@ -75,7 +75,7 @@ for p in "$@"; do
 	name=$(basename "$path")
 	[ "$path" = "$spec" ] || name=${spec#*@}
 	if [ -e "$root/guest/$name" ]; then
-		echo "guest-run: two programs named $name" >&2
+		echo "qemu/run.sh: two programs named $name" >&2
 		exit 2
 	fi
 	cp "$path" "$root/guest/$name"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A minimal io_uring for winsock-bench: one ring, raw system calls, only
- * IORING_OP_URING_CMD / SOCKET_URING_OP_GETSOCKNAME (see wsuring.h).
+ * IORING_OP_URING_CMD / SOCKET_URING_OP_GETSOCKNAME (see uring.h).
  *
  * The kernel's handler (io_uring/cmd_net.c, 6.19+) reads the buffer from
  * sqe->addr, the int length from sqe->addr3 and "peer" from sqe->optlen
@@ -19,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "wsuring.h"
+#include "uring.h"
 
 /* Not in the uapi headers of Debian 12; the value is the kernel's ABI. */
 #define WSU_SOCKET_URING_OP_GETSOCKNAME 5

@@ -4,7 +4,7 @@
 # /init of the test guest.  Mounts the pseudo filesystems, brings up lo,
 # loads winsock.ko, runs every program listed in /guest/programs, then
 # dumps the kernel log and powers off.  Lines starting with "WSGUEST:" are
-# read by scripts/guest-verdict.awk on the host.
+# read by scripts/qemu/verdict.awk on the host.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/guest
 mount -t proc proc /proc

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * wsaudit: a libnl-3 client of the winsock audit stream (the generic
- * netlink family "winsock", version 2), shared by winsock-audit,
- * winsock-bench and the selftests.
+ * The audit-stream client: a libnl-3 client of the winsock audit stream
+ * (the generic netlink family "winsock", version 2), shared by
+ * winsock-audit, winsock-bench and selftests/audit_test.  Its names start
+ * with wsa_ (winsock audit).
  */
-#ifndef _WINSOCK_WSAUDIT_H
-#define _WINSOCK_WSAUDIT_H
+#ifndef _WINSOCK_AUDIT_CLIENT_H
+#define _WINSOCK_AUDIT_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -136,7 +137,7 @@ size_t wsa_pending(const struct wsa_conn *c);
 int wsa_get_stats(struct wsa_conn *c, struct wsa_stats *st);
 int wsa_reset_stats(struct wsa_conn *c);
 
-/* Text forms: wsaudit_format.c. */
+/* Text forms: audit_format.c. */
 const char *wsa_strerror(int err);
 const char *wsa_result_name(uint32_t result);
 
@@ -163,4 +164,4 @@ struct wsa_clock {
 size_t wsa_format_json(char *buf, const struct wsa_event *e, struct wsa_clock *clk);
 size_t wsa_format_text(char *buf, const struct wsa_event *e, struct wsa_clock *clk);
 
-#endif /* _WINSOCK_WSAUDIT_H */
+#endif /* _WINSOCK_AUDIT_CLIENT_H */

@@ -5,8 +5,8 @@
  * io_uring_enter(2), through raw system calls (Debian 12's liburing
  * predates the command).
  */
-#ifndef WSURING_H
-#define WSURING_H
+#ifndef WINSOCK_BENCH_URING_H
+#define WINSOCK_BENCH_URING_H
 
 #include <sys/socket.h>
 

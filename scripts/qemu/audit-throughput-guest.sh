@@ -5,7 +5,7 @@
 # that winsock-audit monitor must see whole, then N lookups read by
 # monitor --json into a file, whose exit line is the throughput.
 #
-#   audit-throughput-guest.sh N
+#   audit-throughput-guest.sh N   (as the guest program "throughput")
 n=${1:-100000}
 rc=0
 

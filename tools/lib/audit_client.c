@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * wsaudit: the libnl-3 client of the winsock audit stream.  libnl frames,
+ * The audit-stream client (audit_client.h), on libnl-3.  libnl frames,
  * sends and receives; this file walks the datagrams itself because one
  * datagram may hold many events and, on a subscribed socket, events and
  * the answers to requests arrive interleaved.
@@ -17,7 +17,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include "wsaudit.h"
+#include "audit_client.h"
 
 /*
  * libnl's receive buffer.  The module packs events into datagrams of at

@@ -3,10 +3,10 @@
  * A program built against an installed libwinsock, the way a user builds
  * one:
  *
- *   cc example.c $(pkg-config --cflags --libs libwinsock)
- *   cc -static example.c $(pkg-config --cflags --static --libs libwinsock)
+ *   cc answers.c $(pkg-config --cflags --libs libwinsock)
+ *   cc -static answers.c $(pkg-config --cflags --static --libs libwinsock)
  *
- * scripts/install-test.sh builds and runs it against a staged install.
+ * scripts/check-install.sh builds and runs it against a staged install.
  * It prints each call's answer; without the module (no /dev/winsock)
  * WSAStartup answers WSASYSNOTREADY and every later call
  * WSANOTINITIALISED.
