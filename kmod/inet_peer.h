@@ -64,16 +64,20 @@
 #endif
 
 /*
- * Take the socket's spinlock if no task owns the socket.  BH off, as every
- * process-context user of the spinlock does: the receive path takes it in
- * softirq context.  Returns false, with nothing held, if a task owns it.
+ * Take the socket's spinlock if no task owns the socket; returns false,
+ * with nothing held, if one does.  The receive path takes the spinlock in
+ * softirq context: process context must keep softirqs off this CPU while
+ * holding it.  Interrupts off does that for the few loads it is held,
+ * and costs less than spin_lock_bh(), whose unlock checks for pending
+ * softirqs (4 instructions a single lookup, 9 a batch entry, on 6.1).
  */
-static __always_inline bool ws_sk_lock_unowned(struct sock *sk)
+static __always_inline bool ws_sk_lock_unowned(struct sock *sk,
+					       unsigned long *flags)
 {
-	spin_lock_bh(&sk->sk_lock.slock);
+	spin_lock_irqsave(&sk->sk_lock.slock, *flags);
 	if (likely(!sock_owned_by_user_nocheck(sk)))
 		return true;
-	spin_unlock_bh(&sk->sk_lock.slock);
+	spin_unlock_irqrestore(&sk->sk_lock.slock, *flags);
 	return false;
 }
 
@@ -82,15 +86,16 @@ static __always_inline int ws_inet4_peer(struct sock *sk,
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
 	const struct inet_sock *inet = inet_sk(sk);
+	unsigned long flags;
 	__be32 daddr;
 	__be16 dport;
 
 	if (ws_cgroup_bpf_on(CGROUP_INET4_GETPEERNAME) ||
-	    !ws_sk_lock_unowned(sk))
+	    !ws_sk_lock_unowned(sk, &flags))
 		return WS_PEER_ASK_GETNAME;
 	dport = inet->inet_dport;
 	daddr = inet->inet_daddr;
-	spin_unlock_bh(&sk->sk_lock.slock);
+	spin_unlock_irqrestore(&sk->sk_lock.slock, flags);
 
 	/* inet_getname(sock, addr, 2): no state test, only the port's. */
 	if (!dport)
@@ -109,19 +114,20 @@ static __always_inline int ws_inet6_peer(struct sock *sk,
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
 	const struct inet_sock *inet = inet_sk(sk);
 	struct in6_addr daddr;
+	unsigned long flags;
 	__be32 flowinfo = 0;
 	int ifindex;
 	__be16 dport;
 
 	if (ws_cgroup_bpf_on(CGROUP_INET6_GETPEERNAME) ||
-	    !ws_sk_lock_unowned(sk))
+	    !ws_sk_lock_unowned(sk, &flags))
 		return WS_PEER_ASK_GETNAME;
 	dport = inet->inet_dport;
 	daddr = sk->sk_v6_daddr;
 	if (ws_inet6_sndflow(sk))
 		flowinfo = inet6_sk(sk)->flow_label;
 	ifindex = sk->sk_bound_dev_if;
-	spin_unlock_bh(&sk->sk_lock.slock);
+	spin_unlock_irqrestore(&sk->sk_lock.slock, flags);
 
 	if (!dport)
 		return -ENOTCONN;

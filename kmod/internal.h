@@ -83,21 +83,6 @@ struct ws_query {
 };
 
 /*
- * struct ws_target - where a lookup's answer goes.
- * @name:	the caller's buffer.
- * @namelen:	the single request's int *namelen.
- * @capacity:	a batch entry's namelen, already read.
- * @entry:	@name is a batch entry's inline storage, probed with the
- *		array: @capacity applies instead of @namelen.
- */
-struct ws_target {
-	void __user *name;
-	int __user *namelen;
-	int capacity;
-	bool entry;
-};
-
-/*
  * Room for the escaped text of a peer: a 108-byte unix name, every byte
  * escaped as \xNN, after "@".  A multiple of 8: the trace entry has no
  * padding.
@@ -143,9 +128,6 @@ void ws_blocking_release(struct ws_handle *h);
 
 u32 ws_enter(struct ws_handle *h, u16 *version);
 u32 ws_refuse(struct ws_query *l, u32 result, struct ws_audit_batch *b);
-u32 ws_lookup(struct ws_query *l, const struct ws_target *t);
-u32 ws_lookup_batched(struct ws_query *l, const struct ws_target *t,
-		      struct ws_audit_batch *b);
 
 extern bool ws_provider_down;
 extern bool ws_audit_records;
