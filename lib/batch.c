@@ -27,16 +27,16 @@ WS_EXPORT int ws_getpeername_batch(struct ws_peer_query *q, unsigned int n)
 	int rc;
 
 	if (fd < 0) {
-		WSASetLastError(WSANOTINITIALISED);
+		ws_last_error = WSANOTINITIALISED;
 		return SOCKET_ERROR;
 	}
 	rc = ioctl(fd, WINSOCK_IOC_GETPEERNAME_BATCH, &req);
 	if (rc < 0) {
 		/* The kernel refused the request as a whole. */
-		WSASetLastError(errno == EINVAL ? WSAEINVAL :
-				errno == EFAULT ? WSAEFAULT : WSASYSCALLFAILURE);
+		ws_last_error = errno == EINVAL ? WSAEINVAL :
+				errno == EFAULT ? WSAEFAULT : WSASYSCALLFAILURE;
 		return SOCKET_ERROR;
 	}
-	WSASetLastError(0);
+	ws_last_error = 0;
 	return (int)n;
 }

@@ -2,7 +2,7 @@
 /* WSAGetLastError / WSASetLastError: the last error is per thread. */
 #include "internal.h"
 
-static __thread int ws_last_error;
+__thread int ws_last_error;
 
 WS_EXPORT int WSAGetLastError(void)
 {

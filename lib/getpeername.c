@@ -20,6 +20,6 @@ WS_EXPORT int ws_getpeername(SOCKET s, struct sockaddr *name, int *namelen)
 		rc = ws_request(WINSOCK_IOC_GETPEERNAME, &req);
 
 	/* Like getsockname on Windows 7 and later: success clears it. */
-	WSASetLastError(rc);
+	ws_last_error = rc;
 	return rc ? SOCKET_ERROR : 0;
 }

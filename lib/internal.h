@@ -3,6 +3,8 @@
 #ifndef _WINSOCK_LIB_INTERNAL_H
 #define _WINSOCK_LIB_INTERNAL_H
 
+#include <sys/ioctl.h>
+
 #include <winsock/winsock2.h>
 
 #define WS_EXPORT __attribute__((visibility("default")))
@@ -13,12 +15,32 @@
  * the library's prefix: a program may have its own ws_request.
  */
 #define ws_device_fd	libwinsock_internal_device_fd
-#define ws_request	libwinsock_internal_request
+#define ws_last_error	libwinsock_internal_last_error
 
 /* The process's handle on /dev/winsock, or -1 before the first startup. */
 extern int ws_device_fd;
 
-/* Issue a request on the handle: its Winsock answer, or WSASYSCALLFAILURE. */
-int ws_request(unsigned long cmd, void *req);
+/*
+ * The calling thread's last error (WSAGetLastError()), set by every call.
+ * initial-exec: in a shared library the default TLS model makes each
+ * access a __tls_get_addr() call; one int fits any static TLS surplus,
+ * dlopen() included.
+ */
+extern __thread int ws_last_error __attribute__((tls_model("initial-exec")));
+
+/*
+ * Issue a request on the handle: its Winsock answer, or WSASYSCALLFAILURE.
+ * Inline: ws_getpeername() is one ioctl and should cost no more.
+ */
+static inline int ws_request(unsigned long cmd, void *req)
+{
+	int rc = ioctl(__atomic_load_n(&ws_device_fd, __ATOMIC_RELAXED), cmd, req);
+
+	/*
+	 * A negative answer is a failure of the request itself, not a Winsock
+	 * answer (e.g. the program closed the library's descriptor).
+	 */
+	return rc < 0 ? WSASYSCALLFAILURE : rc;
+}
 
 #endif /* _WINSOCK_LIB_INTERNAL_H */

@@ -25,17 +25,6 @@ static pthread_once_t ws_atfork_once = PTHREAD_ONCE_INIT;
 static unsigned int ws_startups;	/* successful startups not cleaned up */
 static WORD ws_first_version;		/* version asked by the first one */
 
-int ws_request(unsigned long cmd, void *req)
-{
-	int rc = ioctl(__atomic_load_n(&ws_device_fd, __ATOMIC_RELAXED), cmd, req);
-
-	/*
-	 * A negative answer is a failure of the request itself, not a Winsock
-	 * answer (e.g. the program closed the library's descriptor).
-	 */
-	return rc < 0 ? WSASYSCALLFAILURE : rc;
-}
-
 static void ws_atfork_prepare(void)
 {
 	pthread_mutex_lock(&ws_lock);
@@ -140,7 +129,7 @@ static int ws_blocking(__u32 op)
 		rc = op == WINSOCK_BLOCKING_ENTER ? WSANOTINITIALISED : WSAEINVAL;
 	else
 		rc = ws_request(WINSOCK_IOC_BLOCKING, &req);
-	WSASetLastError(rc);
+	ws_last_error = rc;
 	return rc ? SOCKET_ERROR : 0;
 }
 
@@ -170,6 +159,6 @@ WS_EXPORT int WSACleanup(void)
 	pthread_mutex_unlock(&ws_lock);
 
 	/* Windows sets the last error to 0 on success. */
-	WSASetLastError(rc);
+	ws_last_error = rc;
 	return rc ? SOCKET_ERROR : 0;
 }
