@@ -552,6 +552,7 @@ static void reconnect_race(struct __test_metadata *_metadata, int family,
 	static struct reconnect r;
 	pthread_t w, l[2];
 	uint64_t end;
+	int owned;
 
 	memset(&r, 0, sizeof(r));
 	r.dev = ws_open_started(MAKEWORD(2, 2));
@@ -574,6 +575,8 @@ static void reconnect_race(struct __test_metadata *_metadata, int family,
 	ASSERT_LE(0, r.fd);
 	ASSERT_EQ(0, connect(r.fd, (struct sockaddr *)&r.peer[0], r.len));
 
+	/* connect() owns the socket: lookups meanwhile go to getname. */
+	ASSERT_EQ(0, kprobes(true));
 	ASSERT_EQ(0, pthread_create(&w, NULL, reconnector, &r));
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&l[i], NULL, looker, &r));
@@ -591,9 +594,13 @@ static void reconnect_race(struct __test_metadata *_metadata, int family,
 	EXPECT_LT(0, atomic_load(&r.seen[1]));
 	if (dissolve)
 		EXPECT_LT(0, atomic_load(&r.seen[2]));
-	TH_LOG("answers: %d peer A, %d peer B, %d no peer, %d mixed",
+	owned = calls_of(family == AF_INET ? "inet_getname" : "inet6_getname");
+	EXPECT_EQ(0, kprobes(false));
+	/* Both paths answered: the fast one and, while owned, getname. */
+	EXPECT_LT(0, owned);
+	TH_LOG("answers: %d peer A, %d peer B, %d no peer, %d mixed; %d by getname",
 	       atomic_load(&r.seen[0]), atomic_load(&r.seen[1]),
-	       atomic_load(&r.seen[2]), atomic_load(&r.mixed));
+	       atomic_load(&r.seen[2]), atomic_load(&r.mixed), owned);
 	close(r.fd);
 	close(r.dev);
 }
