@@ -201,6 +201,34 @@ static __always_inline void ws_audit_batch_end(struct ws_audit_batch *b)
 }
 
 /*
+ * Does anything beyond the counters want lookups (a subscriber, the
+ * tracepoint, audit records)?  A batch asks once, when it begins: like a
+ * single request, one system call precedes a subscription or follows it.
+ */
+static __always_inline bool ws_audit_listening(void)
+{
+	return atomic_read(&ws_active);
+}
+
+/*
+ * A batch entry's lookup when the batch found nobody listening: only the
+ * counters, a success in @b's count.
+ */
+static __always_inline void ws_audit_count(u32 result, struct ws_audit_batch *b)
+{
+	enum ws_stat stat;
+
+	if (likely(!result)) {
+		b->ok++;
+		return;
+	}
+	stat = ws_result_stat(result);
+	this_cpu_inc(b->cwn->stats->n[stat]);
+	if (b->cwn != ws_init_wn)
+		this_cpu_inc(ws_init_wn->stats->n[stat]);
+}
+
+/*
  * Every lookup passes here, so the common case is inline: count it in the
  * caller's namespace and the host's, and leave unless anything else wants
  * it.  The handle pins its opener's namespace, which is nearly always the
@@ -246,6 +274,6 @@ static __always_inline void ws_audit_lookup(const struct ws_query *l,
 	if (active & WS_ACTIVE_REPORT)
 		ws_audit_report(l, caller);
 }
-#endif /* WINSOCK_NO_AUDIT: winsock.h has the empty hook */
+#endif /* WINSOCK_NO_AUDIT: internal.h has the empty hooks */
 
 #endif /* _WINSOCK_AUDIT_H */

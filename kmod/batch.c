@@ -102,11 +102,16 @@ static bool ws_array_writable(void __user *p, size_t size)
 	}
 }
 
-/* One entry, answered and reported; -EFAULT if its answer faulted. */
+/*
+ * One entry, answered and reported (@listening: as ws_audit_listening()
+ * said when the batch began; without listeners only the counters);
+ * -EFAULT if its answer faulted.
+ */
 static __always_inline int ws_entry(struct ws_query *l,
 				    struct winsock_peer_entry __user *ue,
 				    struct ws_entry_head *head, u32 state,
-				    bool next, struct ws_audit_batch *ab)
+				    bool next, struct ws_audit_batch *ab,
+				    const bool listening)
 {
 	struct fd f;
 	u32 result;
@@ -120,7 +125,13 @@ static __always_inline int ws_entry(struct ws_query *l,
 		return ws_answer(ue, l, WINSOCK_WSAEINVAL, head, next);
 	}
 	if (state) {
-		result = ws_refuse(l, state, ab);
+		if (listening) {
+			result = ws_refuse(l, state, ab);
+		} else {
+			l->size = 0;
+			result = state;
+			ws_audit_count(result, ab);
+		}
 		return ws_answer(ue, l, result, head, next);
 	}
 	result = ws_lookup(l, &f);
@@ -128,9 +139,41 @@ static __always_inline int ws_entry(struct ws_query *l,
 	if (!result && min_t(s32, head->namelen, sizeof(ue->name)) < l->size)
 		result = WINSOCK_WSAEFAULT;
 	err = ws_answer(ue, l, result, head, next);
-	l->result = err ? WINSOCK_WSAEFAULT : result;
-	ws_audit_lookup(l, ab);
+	if (err)
+		result = WINSOCK_WSAEFAULT;
+	if (listening) {
+		l->result = result;
+		ws_audit_lookup(l, ab);
+	} else {
+		ws_audit_count(result, ab);
+	}
 	fdput(f);
+	return err;
+}
+
+/*
+ * Every entry, in order, with its own query record in each of the two
+ * inlined copies: the one for a batch nobody listens to has no use for
+ * what only the audit stream reads, and the compiler drops it.
+ */
+static __always_inline long ws_entries(struct ws_handle *h, u16 version,
+				       struct winsock_peer_entry __user *ue,
+				       struct ws_entry_head *head, u32 state,
+				       u32 count, struct ws_audit_batch *ab,
+				       const bool listening)
+{
+	/* Every field is written before it is read (ws_ioctl_getpeername()). */
+	struct ws_query l __uninitialized;
+	long err = 0;
+	u32 i;
+
+	l.h = h;
+	l.version = version;
+	for (i = 0; i < count; i++, ue++) {
+		err = ws_entry(&l, ue, head, state, i + 1 < count, ab, listening);
+		if (err)
+			break;
+	}
 	return err;
 }
 
@@ -140,8 +183,8 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 	struct winsock_peer_entry __user *ue;
 	struct ws_audit_batch ab;
 	struct ws_entry_head head;
-	struct ws_query l __uninitialized;	/* as in ws_ioctl_getpeername() */
-	u32 i, state;
+	u32 state;
+	u16 version;
 	long err;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -153,7 +196,7 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 	ue = u64_to_user_ptr(req.entries);
 
 	/* The handle first, as in the single request. */
-	state = ws_enter(h, &l.version);
+	state = ws_enter(h, &version);
 	if (!ws_array_writable(ue, req.count * sizeof(*ue)))
 		return -EFAULT;
 
@@ -161,12 +204,10 @@ long ws_ioctl_getpeername_batch(struct ws_handle *h, void __user *uarg)
 	if (err)
 		return err;
 	ws_audit_batch_begin(&ab, h);
-	l.h = h;
-	for (i = 0; i < req.count; i++, ue++) {
-		err = ws_entry(&l, ue, &head, state, i + 1 < req.count, &ab);
-		if (err)
-			break;
-	}
+	if (ws_audit_listening())
+		err = ws_entries(h, version, ue, &head, state, req.count, &ab, true);
+	else
+		err = ws_entries(h, version, ue, &head, state, req.count, &ab, false);
 	ws_audit_batch_end(&ab);
 	return err;
 }

@@ -103,7 +103,7 @@ int ws_audit_init(void);
 void ws_audit_exit(void);
 void ws_audit_open(struct ws_handle *h);
 void ws_audit_release(struct ws_handle *h);
-/* ws_audit_lookup() and the batch's: inline, in audit.h. */
+/* ws_audit_lookup(), ws_audit_count() and the batch's: inline, in audit.h. */
 #else
 struct ws_audit_batch { };
 static inline int ws_audit_init(void) { return 0; }
@@ -112,6 +112,8 @@ static inline void ws_audit_open(struct ws_handle *h) { }
 static inline void ws_audit_release(struct ws_handle *h) { }
 static inline void ws_audit_lookup(const struct ws_query *l,
 				   struct ws_audit_batch *b) { }
+static inline bool ws_audit_listening(void) { return false; }
+static inline void ws_audit_count(u32 result, struct ws_audit_batch *b) { }
 static inline void ws_audit_batch_begin(struct ws_audit_batch *b,
 					const struct ws_handle *h) { }
 static inline void ws_audit_batch_end(struct ws_audit_batch *b) { }
