@@ -33,7 +33,8 @@
  * only (socket() refuses SOCK_DGRAM and SOCK_SEQPACKET there): a unix
  * socket of another type is not a Winsock socket either.
  */
-static __always_inline bool ws_windows_layout(int family, int type, u16 *wfamily, int *size)
+static __always_inline bool ws_windows_layout(int family, int type,
+					      u16 *wfamily, int *size)
 {
 	switch (family) {
 	case AF_INET:
