@@ -16,12 +16,8 @@
 #include <sys/timerfd.h>
 #include <linux/netlink.h>
 
-/*
- * winsock_test.h's helpers without kselftest_harness.h, which defines the
- * test list and __active_test: one translation unit only (main.c) has it.
- */
-#define __KSELFTEST_HARNESS_H
-#include "../winsock_test.h"
+/* Not the harness: only main.c includes it (it defines the test list). */
+#include "../helpers.h"
 #include "fuzz.h"
 
 /* Half the TCP sockets reset on close: no TIME_WAIT piling up. */

@@ -22,7 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../winsock_test.h"
+#include "kselftest_harness.h"
+#include "../helpers.h"
 #include "../genl_raw.h"
 #include <winsock/winsock2.h>
 

@@ -112,12 +112,12 @@ FIXTURE_SETUP(listener)
 	int err;
 
 	if (!device_present())
-		SKIP(return, "%s: module not loaded", WINSOCK_DEVICE_PATH);
+		SETUP_SKIP(return, "%s: module not loaded", WINSOCK_DEVICE_PATH);
 	if (geteuid())
-		SKIP(return, "the audit stream needs CAP_NET_ADMIN");
+		SETUP_SKIP(return, "the audit stream needs CAP_NET_ADMIN");
 	err = genl_open(&g);
 	if (err == -ENOENT)
-		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
+		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
 	ASSERT_EQ(0, err);
 	genl_close(&g);
 	storm_setup(_metadata, &self->s);

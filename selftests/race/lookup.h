@@ -188,8 +188,8 @@ FIXTURE_SETUP(lookup_race)
 	r->pipefd[0] = r->pipefd[1] = -1;
 	r->tcp4a = r->tcp4b = r->tcp6 = r->unixl = -1;
 	if (!device_present())
-		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
-		     strerror(errno));
+		SETUP_SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
+			   strerror(errno));
 	verdict_init(&r->v);
 	r->kind = variant->kind;
 	r->tcp4a = bind_listen(AF_INET, "127.0.0.1", SOCK_STREAM);
