@@ -27,7 +27,7 @@ LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 # The audit-stream client (libnl), shared by winsock-audit, winsock-bench
 # and selftests/audit_test.
 AUDIT_CLIENT_SRCS := tools/lib/audit_client.c
-AUDIT_CLIENT_HDRS := tools/lib/audit_client.h tools/lib/wsaudit.h uapi/linux/winsock.h
+AUDIT_CLIENT_HDRS := tools/lib/audit_client.h tools/lib/wsa_names.h uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h selftests/*/*.c selftests/*/*.h) selftests/Makefile \
 		 $(AUDIT_CLIENT_SRCS) $(AUDIT_CLIENT_HDRS)
 SELFTESTS := module_test startup_test getpeername_test getpeername_getname_test \
@@ -238,12 +238,12 @@ clean:
 # --- tools ------------------------------------------------------------------
 tools: $(BUILD)/host/winsock-demo $(BUILD)/host/winsock-audit $(BUILD)/host/winsock-bench
 
-$(BUILD)/host/winsock-demo: tools/winsock-demo.c $(BUILD)/host/libwinsock.a
-	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/host/libwinsock.a -lpthread
+$(BUILD)/host/winsock-demo: tools/winsock-demo.c tools/lib/wsa_names.h $(BUILD)/host/libwinsock.a
+	$(CC) $(USER_CFLAGS) -Itools/lib -o $@ $< $(BUILD)/host/libwinsock.a -lpthread
 
-$(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c tools/lib/wsa_names.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
+	$(CC) $(USER_CFLAGS) -Itools/lib -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
 
 $(BUILD)/host/winsock-audit: $(AUDIT_SRCS) $(AUDIT_CLIENT_HDRS)
 	@mkdir -p $(dir $@)
