@@ -3,7 +3,8 @@
  * The audit-stream client (audit_client.h), on libnl-3.  libnl frames,
  * sends and receives; this file walks the datagrams itself because one
  * datagram may hold many events and, on a subscribed socket, events and
- * the answers to requests arrive interleaved.
+ * the answers to requests arrive interleaved.  The statistics' reply is
+ * parsed in audit_stats.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <netlink/netlink.h>
 
 #include "audit_client.h"
+#include "audit_request.h"
 
 /*
  * libnl's receive buffer.  The module packs events into datagrams of at
@@ -30,7 +32,7 @@
 #define AUC_REPLY_MS		10000
 
 /* What userspace accepts from the kernel: types and sizes checked. */
-static struct nla_policy auc_policy[WINSOCK_A_MAX + 1] = {
+struct nla_policy auc_policy[WINSOCK_A_MAX + 1] = {
 	[WINSOCK_A_SEQ]			= { .type = NLA_U64 },
 	[WINSOCK_A_TIMESTAMP]		= { .type = NLA_U64 },
 	[WINSOCK_A_PID]			= { .type = NLA_U32 },
@@ -314,9 +316,8 @@ int auc_receive(struct auc_conn *c,
 	return 0;
 }
 
-/* Send @cmd (with @flags as WINSOCK_A_SUB_FLAGS if @with_flags), wait for the ack. */
-static int auc_request(struct auc_conn *c, uint8_t cmd, int with_flags, uint32_t flags,
-		       int (*reply)(struct nlmsghdr *nlh, void *arg), void *arg)
+int auc_request(struct auc_conn *c, uint8_t cmd, int with_flags, uint32_t flags,
+		int (*reply)(struct nlmsghdr *nlh, void *arg), void *arg)
 {
 	struct auc_walk w = { .reply = reply, .reply_arg = arg };
 	struct pollfd pfd = { .fd = nl_socket_get_fd(c->sk), .events = POLLIN };
@@ -374,79 +375,4 @@ int auc_subscribe(struct auc_conn *c, uint32_t flags)
 int auc_unsubscribe(struct auc_conn *c)
 {
 	return auc_request(c, WINSOCK_CMD_UNSUBSCRIBE, 0, 0, NULL, NULL);
-}
-
-static void auc_parse_subscriber(struct nlattr *a, struct auc_stats *st)
-{
-	struct nlattr *nest[WINSOCK_A_MAX + 1];
-	struct auc_subscriber *s;
-
-	if (st->nsubscribers == WINSOCK_SUBSCRIBERS_MAX ||
-	    nla_parse_nested(nest, WINSOCK_A_MAX, a, auc_policy) < 0 ||
-	    !nest[WINSOCK_A_SUB_PORTID])
-		return;
-	s = &st->sub[st->nsubscribers++];
-	s->portid = nla_get_u32(nest[WINSOCK_A_SUB_PORTID]);
-	if (nest[WINSOCK_A_SUB_FLAGS])
-		s->flags = nla_get_u32(nest[WINSOCK_A_SUB_FLAGS]);
-	if (nest[WINSOCK_A_SUB_QUEUED])
-		s->queued = nla_get_u32(nest[WINSOCK_A_SUB_QUEUED]);
-	if (nest[WINSOCK_A_SUB_SENT])
-		s->sent = nla_get_u64(nest[WINSOCK_A_SUB_SENT]);
-	if (nest[WINSOCK_A_SUB_DROPPED])
-		s->dropped = nla_get_u64(nest[WINSOCK_A_SUB_DROPPED]);
-	if (nest[WINSOCK_A_SEQ])
-		s->seq = nla_get_u64(nest[WINSOCK_A_SEQ]);
-}
-
-static void auc_parse_result(struct nlattr *a, struct auc_stats *st)
-{
-	struct nlattr *nest[WINSOCK_A_MAX + 1];
-
-	if (st->nresults == AUC_NRESULTS ||
-	    nla_parse_nested(nest, WINSOCK_A_MAX, a, auc_policy) < 0 ||
-	    !nest[WINSOCK_A_RESULT] || !nest[WINSOCK_A_STATS_COUNT])
-		return;
-	st->result[st->nresults] = nla_get_u32(nest[WINSOCK_A_RESULT]);
-	st->count[st->nresults] = nla_get_u64(nest[WINSOCK_A_STATS_COUNT]);
-	st->nresults++;
-}
-
-static int auc_on_stats(struct nlmsghdr *nlh, void *arg)
-{
-	struct nlattr *tb[WINSOCK_A_MAX + 1], *a;
-	struct auc_stats *st = arg;
-	int rem;
-
-	if (genlmsg_parse(nlh, 0, tb, WINSOCK_A_MAX, auc_policy) < 0)
-		return -EIO;
-	if (tb[WINSOCK_A_STATS_LOOKUPS])
-		st->lookups = nla_get_u64(tb[WINSOCK_A_STATS_LOOKUPS]);
-	if (tb[WINSOCK_A_STATS_EVENTS_SENT])
-		st->events_sent = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_SENT]);
-	if (tb[WINSOCK_A_STATS_EVENTS_DROPPED])
-		st->events_dropped = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_DROPPED]);
-	if (tb[WINSOCK_A_STATS_AUDIT_SUPPRESSED]) {
-		st->has_audit_suppressed = 1;
-		st->audit_suppressed = nla_get_u64(tb[WINSOCK_A_STATS_AUDIT_SUPPRESSED]);
-	}
-	/* genlmsg_parse() keeps only the last of repeated attributes. */
-	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
-		if (nla_type(a) == WINSOCK_A_STATS_RESULT)
-			auc_parse_result(a, st);
-		else if (nla_type(a) == WINSOCK_A_STATS_SUBSCRIBER)
-			auc_parse_subscriber(a, st);
-	}
-	return 0;
-}
-
-int auc_get_stats(struct auc_conn *c, struct auc_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	return auc_request(c, WINSOCK_CMD_GET_STATS, 0, 0, auc_on_stats, st);
-}
-
-int auc_reset_stats(struct auc_conn *c)
-{
-	return auc_request(c, WINSOCK_CMD_RESET_STATS, 0, 0, NULL, NULL);
 }
