@@ -26,8 +26,9 @@ LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
 LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 # The audit-stream client (libnl), shared by winsock-audit, winsock-bench
 # and selftests/audit_test.
-AUDIT_CLIENT_SRCS := tools/lib/audit_client.c
-AUDIT_CLIENT_HDRS := tools/lib/audit_client.h tools/lib/wsaudit.h uapi/linux/winsock.h
+AUDIT_CLIENT_SRCS := tools/lib/audit_client.c tools/lib/audit_stats.c
+AUDIT_CLIENT_HDRS := tools/lib/audit_client.h tools/lib/audit_request.h tools/lib/wsa_names.h \
+		     uapi/linux/winsock.h
 SELFTEST_SRCS := $(wildcard selftests/*.c selftests/*.h selftests/*/*.c selftests/*/*.h) selftests/Makefile \
 		 $(AUDIT_CLIENT_SRCS) $(AUDIT_CLIENT_HDRS)
 SELFTESTS := module_test startup_test getpeername_test getpeername_getname_test \
@@ -131,6 +132,7 @@ SELFTESTS_32 := $(filter-out $(SELFTESTS_64_ONLY),$(SELFTESTS))
 
 $(BUILD)/guest/64/.stamp: $(SELFTEST_SRCS) $(LIB_SRCS) $(LIB_HDRS) | selftests-list
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/guest/64 KSFT_DIR=$(KSFT_DIR) LDFLAGS=-static \
+		AUDIT_CLIENT_SRCS="$(addprefix $(TOP)/,$(AUDIT_CLIENT_SRCS))" \
 		$(addprefix $(BUILD)/guest/64/,$(SELFTESTS) $(SELFTESTS_LAST))
 	@touch $@
 
@@ -238,12 +240,12 @@ clean:
 # --- tools ------------------------------------------------------------------
 tools: $(BUILD)/host/winsock-demo $(BUILD)/host/winsock-audit $(BUILD)/host/winsock-bench
 
-$(BUILD)/host/winsock-demo: tools/winsock-demo.c $(BUILD)/host/libwinsock.a
-	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/host/libwinsock.a -lpthread
+$(BUILD)/host/winsock-demo: tools/winsock-demo.c tools/lib/wsa_names.h $(BUILD)/host/libwinsock.a
+	$(CC) $(USER_CFLAGS) -Itools/lib -o $@ $< $(BUILD)/host/libwinsock.a -lpthread
 
-$(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/guest/64/winsock-demo: tools/winsock-demo.c tools/lib/wsa_names.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
+	$(CC) $(USER_CFLAGS) -Itools/lib -static -o $@ tools/winsock-demo.c $(LIB_SRCS) -lpthread
 
 $(BUILD)/host/winsock-audit: $(AUDIT_SRCS) $(AUDIT_CLIENT_HDRS)
 	@mkdir -p $(dir $@)

@@ -112,15 +112,9 @@ FIXTURE(delivery) {
 FIXTURE_SETUP(delivery)
 {
 	struct genl g;
-	int err;
 
 	self->dev = -1;
-	if (geteuid())
-		SETUP_SKIP(return, "the audit stream needs CAP_NET_ADMIN");
-	err = genl_open(&g);
-	if (err == -ENOENT)
-		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
-	ASSERT_EQ(0, err);
+	SETUP_GENL_OPEN(&g, "the audit stream needs CAP_NET_ADMIN");
 	genl_close(&g);
 	ASSERT_EQ(0, param_get("backlog", &self->backlog));
 	ASSERT_EQ(0, param_get("backlog_wait_ms", &self->wait_ms));

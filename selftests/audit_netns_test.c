@@ -149,15 +149,9 @@ FIXTURE(netns) {
 FIXTURE_SETUP(netns)
 {
 	socklen_t len = sizeof(self->init_cookie);
-	int err;
 
 	self->dev = -1;
-	if (geteuid())
-		SETUP_SKIP(return, "needs root: namespaces and the host's subscriber");
-	err = genl_open(&self->sub);
-	if (err == -ENOENT)
-		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
-	ASSERT_EQ(0, err);
+	SETUP_GENL_OPEN(&self->sub, "needs root: namespaces and the host's subscriber");
 	ASSERT_EQ(0, genl_rcvbuf(&self->sub, 1 << 20));
 	ASSERT_EQ(0, genl_subscribe(&self->sub, 0));
 	self->dev = ws_open_started(0x0202);
@@ -204,15 +198,8 @@ FIXTURE_VARIANT_ADD(foreign, received_by_scm_rights) {
 
 FIXTURE_SETUP(foreign)
 {
-	int err;
-
 	self->dev = -1;
-	if (geteuid())
-		SETUP_SKIP(return, "needs root: namespaces and the host's subscriber");
-	err = genl_open(&self->sub);
-	if (err == -ENOENT)
-		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
-	ASSERT_EQ(0, err);
+	SETUP_GENL_OPEN(&self->sub, "needs root: namespaces and the host's subscriber");
 	ASSERT_EQ(0, genl_rcvbuf(&self->sub, 1 << 20));
 	ASSERT_EQ(0, genl_subscribe(&self->sub, 0));
 	self->dev = ws_open_started(0x0202);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The audit stream through the library the tools use (tools/wsaudit.c):
+ * The audit stream through the client the tools use (tools/lib/audit_client.c):
  * one numbered event per lookup with the right fields, counters that
  * account for every lookup, the privilege model, the tracepoint's fields,
  * the kernel audit record and winsock-audit's output.  Delivery under
@@ -21,17 +21,17 @@
 
 #include "kselftest_harness.h"
 #include "helpers.h"
-#include "wsaudit.h"
+#include "audit_client.h"
 #include "json_check.h"
 
 #define NOBODY 65534
 
 struct collect {
-	struct wsa_event ev[64];
+	struct auc_event ev[64];
 	int n;
 };
 
-static void collect_cb(const struct wsa_event *e, void *arg)
+static void collect_cb(const struct auc_event *e, void *arg)
 {
 	struct collect *c = arg;
 
@@ -41,32 +41,32 @@ static void collect_cb(const struct wsa_event *e, void *arg)
 }
 
 /* Read events until @want arrived or @ms passed without any. */
-static int wait_events(struct wsa_conn *w, struct collect *c, int want, int ms)
+static int wait_events(struct auc_conn *w, struct collect *c, int want, int ms)
 {
-	struct pollfd pfd = { .fd = wsa_fd(w), .events = POLLIN };
+	struct pollfd pfd = { .fd = auc_fd(w), .events = POLLIN };
 
 	int err;
 
 	while (c->n < want && poll(&pfd, 1, ms) > 0) {
-		err = wsa_receive(w, collect_cb, c);
+		err = auc_receive(w, collect_cb, c);
 		if (err && err != -EAGAIN)
 			break;
 	}
 	return c->n;
 }
 
-static int listen_events(struct wsa_conn *w)
+static int listen_events(struct auc_conn *w)
 {
-	int err = wsa_open(w);
+	int err = auc_open(w);
 
 	if (!err)
-		err = wsa_subscribe(w, 0);
+		err = auc_subscribe(w, 0);
 	if (!err)
-		err = wsa_set_nonblocking(w);
+		err = auc_set_nonblocking(w);
 	return err;
 }
 
-static uint64_t stat_of(const struct wsa_stats *st, uint32_t result)
+static uint64_t stat_of(const struct auc_stats *st, uint32_t result)
 {
 	int i;
 
@@ -76,14 +76,14 @@ static uint64_t stat_of(const struct wsa_stats *st, uint32_t result)
 	return ~0ULL;
 }
 
-static int get_stats(struct wsa_stats *st)
+static int get_stats(struct auc_stats *st)
 {
-	struct wsa_conn w;
-	int err = wsa_open(&w);
+	struct auc_conn w;
+	int err = auc_open(&w);
 
 	if (!err) {
-		err = wsa_get_stats(&w, st);
-		wsa_close(&w);
+		err = auc_get_stats(&w, st);
+		auc_close(&w);
 	}
 	return err;
 }
@@ -93,7 +93,7 @@ static int get_stats(struct wsa_stats *st)
  * them and counts each after netlink accepted it, so the subscriber may
  * hold an event a moment before it is counted.
  */
-static int get_stats_sent(struct wsa_stats *st, uint64_t sent)
+static int get_stats_sent(struct auc_stats *st, uint64_t sent)
 {
 	int i, err;
 
@@ -114,7 +114,7 @@ static uint64_t netns_ino(void)
 }
 
 FIXTURE(audit) {
-	struct wsa_conn w;
+	struct auc_conn w;
 	struct tcp_conn c;
 	int dev;
 };
@@ -135,7 +135,7 @@ FIXTURE_TEARDOWN(audit)
 		return;
 	tcp_close(&self->c);
 	close(self->dev);
-	wsa_close(&self->w);
+	auc_close(&self->w);
 }
 
 /* A successful lookup: exactly one event, every field right. */
@@ -147,7 +147,7 @@ TEST_F(audit, one_event_per_lookup)
 	socklen_t clen = sizeof(cookie);
 	char comm[16] = "";
 	int len = sizeof(ss);
-	struct wsa_event *e = &got.ev[0];
+	struct auc_event *e = &got.ev[0];
 
 	ASSERT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
 	ASSERT_EQ(1, wait_events(&self->w, &got, 1, 2000));
@@ -188,7 +188,7 @@ TEST_F(audit, one_event_per_lookup)
 /* Every result code gives its event, numbered without gaps, counted. */
 TEST_F(audit, every_result_counted_in_sequence)
 {
-	struct wsa_stats before, after;
+	struct auc_stats before, after;
 	struct collect got = { 0 };
 	struct sockaddr_storage ss;
 	int p[2], udp, fresh, len, i;
@@ -269,7 +269,7 @@ TEST_F(audit, reset_counters)
 {
 	struct sockaddr_storage ss;
 	struct collect got = { 0 };
-	struct wsa_stats st;
+	struct auc_stats st;
 	int len = sizeof(ss), i;
 
 	/* Delivered and counted before the reset, so none counts after it. */
@@ -278,10 +278,10 @@ TEST_F(audit, reset_counters)
 	ASSERT_EQ(1, wait_events(&self->w, &got, 1, 2000));
 	ASSERT_EQ(0, get_stats_sent(&st, st.events_sent + 1));
 	EXPECT_LT(0, st.lookups);
-	ASSERT_EQ(0, wsa_reset_stats(&self->w));
+	ASSERT_EQ(0, auc_reset_stats(&self->w));
 	ASSERT_EQ(0, get_stats(&st));
 	EXPECT_EQ(0, st.lookups);
-	EXPECT_EQ(WSA_NRESULTS, st.nresults);
+	EXPECT_EQ(AUC_NRESULTS, st.nresults);
 	for (i = 0; i < st.nresults; i++)
 		EXPECT_EQ(0, st.count[i]);
 	EXPECT_EQ(0, st.events_sent);
@@ -295,7 +295,7 @@ TEST_F(audit, reset_counters)
 	EXPECT_EQ(1, st.events_sent);
 	/* The subscriber itself is listed, with what it was sent. */
 	ASSERT_EQ(1, st.nsubscribers);
-	EXPECT_EQ(wsa_portid(&self->w), st.sub[0].portid);
+	EXPECT_EQ(auc_portid(&self->w), st.sub[0].portid);
 	EXPECT_EQ(0, st.sub[0].flags);
 	EXPECT_EQ(0, st.sub[0].queued);
 	EXPECT_EQ(0, st.sub[0].dropped);
@@ -312,8 +312,8 @@ TEST_F(audit, unprivileged_refused)
 	if (pid == 0) {
 		struct sockaddr_storage ss;
 		struct collect got = { 0 };
-		struct wsa_stats st;
-		struct wsa_conn w;
+		struct auc_stats st;
+		struct auc_conn w;
 		int len = sizeof(ss);
 		char line[256];
 		FILE *f;
@@ -330,23 +330,23 @@ TEST_F(audit, unprivileged_refused)
 		if (f)
 			fclose(f);
 		/* Resolving the family is public; nothing else is. */
-		if (wsa_open(&w))
+		if (auc_open(&w))
 			_exit(12);
-		if (wsa_subscribe(&w, 0) != -EPERM)
+		if (auc_subscribe(&w, 0) != -EPERM)
 			_exit(13);
-		if (wsa_subscribe(&w, WINSOCK_SUB_BEST_EFFORT) != -EPERM)
+		if (auc_subscribe(&w, WINSOCK_SUB_BEST_EFFORT) != -EPERM)
 			_exit(13);
-		if (wsa_get_stats(&w, &st) != -EPERM)
+		if (auc_get_stats(&w, &st) != -EPERM)
 			_exit(14);
-		if (wsa_reset_stats(&w) != -EPERM)
+		if (auc_reset_stats(&w) != -EPERM)
 			_exit(15);
-		wsa_set_nonblocking(&w);
+		auc_set_nonblocking(&w);
 		/* The device itself stays open to everyone. */
 		if (ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0))
 			_exit(16);
 		if (wait_events(&w, &got, 1, 300) != 0)
 			_exit(17);
-		wsa_close(&w);
+		auc_close(&w);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module's kernel audit records as the real Linux audit daemon sees
- * them: Debian's auditd, auditctl and ausearch, which guest-run.sh -d
+ * them: Debian's auditd, auditctl and ausearch, which scripts/qemu/run.sh -d
  * puts into the guest from the overlay built by scripts/setup-auditd.sh.
  *
  * Each test starts its own auditd on an empty log, makes lookups, waits
@@ -383,7 +383,7 @@ FIXTURE_SETUP(auditd)
 	self->auditd = -1;
 	self->dev = -1;
 	ASSERT_EQ(0, access("/sbin/auditd", X_OK)) {
-		TH_LOG("no auditd in the guest: run scripts/setup-auditd.sh and boot with guest-run.sh -d cache/auditd/root");
+		TH_LOG("no auditd in the guest: run scripts/setup-auditd.sh and boot with scripts/qemu/run.sh -d cache/auditd/root");
 	}
 	audit_restore();
 	self->dev = ws_open_started(0x0202);

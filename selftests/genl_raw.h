@@ -278,6 +278,22 @@ static inline int genl_open(struct genl *g)
 	return 0;
 }
 
+/*
+ * In a FIXTURE_SETUP (the harness and helpers.h's SETUP_SKIP() at the
+ * point of use): genl_open(@g), the test skipped when not root (@why_root
+ * says what root is for) or when the module has no audit stream.
+ */
+#define SETUP_GENL_OPEN(g, why_root) do {					\
+	int _err;								\
+										\
+	if (geteuid())								\
+		SETUP_SKIP(return, "%s", why_root);				\
+	_err = genl_open(g);							\
+	if (_err == -ENOENT)							\
+		SETUP_SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)"); \
+	ASSERT_EQ(0, _err);							\
+} while (0)
+
 /* SUBSCRIBE; @flags, if not 0, as WINSOCK_A_SUB_FLAGS: 0 or -errno. */
 static inline int genl_subscribe(struct genl *g, uint32_t flags)
 {

@@ -110,28 +110,59 @@ socklen_t local_name(int fd, struct sockaddr_storage *ss)
 	return len;
 }
 
-int loopback_socket(int family, int type)
+int bound_socket(int family, int type, const char *addr)
 {
 	struct sockaddr_storage ss = { .ss_family = family };
-	int fd = socket(family, type, 0);
+	socklen_t len = sizeof(struct sockaddr_in6);
+	void *ip = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	int fd;
 
-	if (family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&ss,
-			   family == AF_INET ? sizeof(struct sockaddr_in) :
-					       sizeof(struct sockaddr_in6)))
+	if (family == AF_INET) {
+		len = sizeof(struct sockaddr_in);
+		ip = &((struct sockaddr_in *)&ss)->sin_addr;
+	}
+	if (inet_pton(family, addr, ip) != 1)
 		return -1;
+	fd = socket(family, type, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int loopback_socket(int family, int type)
+{
+	return bound_socket(family, type, family == AF_INET ? "127.0.0.1" : "::1");
+}
+
+int tcp_listener_at(int family, const char *addr, int backlog)
+{
+	int fd = bound_socket(family, SOCK_STREAM, addr);
+
+	if (fd >= 0 && listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
 int tcp_listener(int family, int backlog)
 {
-	int fd = loopback_socket(family, SOCK_STREAM);
+	return tcp_listener_at(family, family == AF_INET ? "127.0.0.1" : "::1", backlog);
+}
 
-	if (fd < 0 || listen(fd, backlog))
+int connect_accept(int listener, int *accepted)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = local_name(listener, &ss);
+	int fd = len ? connected_socket(ss.ss_family, SOCK_STREAM, &ss, len) : -1;
+
+	*accepted = fd < 0 ? -1 : accept(listener, NULL, NULL);
+	if (fd >= 0 && *accepted < 0) {
+		close(fd);
 		return -1;
+	}
 	return fd;
 }
 
@@ -141,12 +172,11 @@ int tcp_connect(struct tcp_conn *c, int family)
 	if (c->listener < 0)
 		return -1;
 	c->llen = local_name(c->listener, &c->lname);
-	c->client = socket(family, SOCK_STREAM, 0);
-	if (c->client < 0 || connect(c->client, (struct sockaddr *)&c->lname, c->llen))
+	c->client = connect_accept(c->listener, &c->server);
+	if (c->client < 0)
 		return -1;
 	c->clen = local_name(c->client, &c->cname);
-	c->server = accept(c->listener, NULL, NULL);
-	return c->server < 0 ? -1 : 0;
+	return 0;
 }
 
 int tcp_connect_pending(struct tcp_conn *c, int family)
@@ -173,6 +203,20 @@ void tcp_close(struct tcp_conn *c)
 	close(c->server);
 }
 
+void set_linger0(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+void tcp_close_rst(struct tcp_conn *c)
+{
+	set_linger0(c->client);
+	set_linger0(c->server);
+	tcp_close(c);
+}
+
 int connected_socket(int family, int type, const void *to, socklen_t len)
 {
 	int fd = socket(family, type, 0);
@@ -184,11 +228,44 @@ int connected_socket(int family, int type, const void *to, socklen_t len)
 	return fd;
 }
 
+int connecting_socket(int family, int type, const void *to, socklen_t len)
+{
+	int fd = socket(family, type | SOCK_NONBLOCK, 0);
+
+	if (fd >= 0)
+		connect(fd, (const struct sockaddr *)to, len);
+	return fd;
+}
+
 int udp_bound(int family, struct sockaddr_storage *name, socklen_t *len)
 {
 	int fd = loopback_socket(family, SOCK_DGRAM);
 
 	*len = fd < 0 ? 0 : local_name(fd, name);
+	return fd;
+}
+
+socklen_t unix_abstract_name(struct sockaddr_un *sun, const char *prog, const char *what)
+{
+	int n;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "winsock-%s-%d-%s",
+		     prog, getpid(), what);
+	return offsetof(struct sockaddr_un, sun_path) + 1 + n;
+}
+
+int unix_bound(int type, const struct sockaddr_un *sun, socklen_t len, int backlog)
+{
+	int fd = socket(AF_UNIX, type, 0);
+
+	if (fd >= 0 && (bind(fd, (const struct sockaddr *)sun, len) ||
+			((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_DGRAM &&
+			 listen(fd, backlog)))) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -352,7 +429,7 @@ int param_set(const char *name, long v)
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
 	snprintf(s, sizeof(s), "%ld", v);
-	return write_file(path, s, 0) ? -1 : 0;
+	return write_file(path, s, 0);
 }
 
 int write_file(const char *path, const char *s, int flags)
@@ -370,6 +447,23 @@ int write_file(const char *path, const char *s, int flags)
 	if (n < 0)
 		return n;
 	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = 0;
+	size_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	if (r < 0)
+		r = -errno;
+	buf[n] = '\0';
+	close(fd);
+	return r < 0 ? r : 0;
 }
 
 uint64_t now_ms(void)

@@ -50,9 +50,19 @@ int ws_open_started(uint16_t version);
 /* --- sockets in states, on loopback ------------------------------------- */
 /* @fd's own name in @ss: its length, 0 on failure. */
 socklen_t local_name(int fd, struct sockaddr_storage *ss);
+/* A socket of @family and @type bound to @addr (numeric, of @family), any port: the fd or -1. */
+int bound_socket(int family, int type, const char *addr);
 /* A socket of @family (AF_INET or AF_INET6) and @type bound to loopback, any port. */
 int loopback_socket(int family, int type);
+/* A TCP listener on @addr (numeric, of @family), any port: the fd or -1. */
+int tcp_listener_at(int family, const char *addr, int backlog);
 int tcp_listener(int family, int backlog);
+/*
+ * A new socket connected to the address @listener (a TCP or AF_UNIX
+ * stream listener) is bound to, its connection accepted in *@accepted:
+ * the fd, or -1 with nothing left open.
+ */
+int connect_accept(int listener, int *accepted);
 
 /* A connected TCP pair and the listener it came through. */
 struct tcp_conn {
@@ -69,11 +79,29 @@ int tcp_connect(struct tcp_conn *c, int family);
  */
 int tcp_connect_pending(struct tcp_conn *c, int family);
 void tcp_close(struct tcp_conn *c);
+/* SO_LINGER 0: @fd's close resets the connection, leaving no TIME_WAIT. */
+void set_linger0(int fd);
+/* tcp_close() with a reset on both ends. */
+void tcp_close_rst(struct tcp_conn *c);
 
 /* A socket of @family and @type (flags allowed) connected to @to: the fd or -1. */
 int connected_socket(int family, int type, const void *to, socklen_t len);
+/*
+ * A non-blocking socket of @family and @type whose connect() to @to has
+ * been made, whatever it answered (done, in progress or refused): the fd,
+ * or -1 when there is no socket.
+ */
+int connecting_socket(int family, int type, const void *to, socklen_t len);
 /* A UDP socket bound to loopback, its name in @name: the fd or -1. */
 int udp_bound(int family, struct sockaddr_storage *name, socklen_t *len);
+
+/* The abstract AF_UNIX name "winsock-@prog-<pid>-@what" in @sun: its length. */
+socklen_t unix_abstract_name(struct sockaddr_un *sun, const char *prog, const char *what);
+/*
+ * An AF_UNIX socket of @type bound at @sun, listening with @backlog unless
+ * it is SOCK_DGRAM: the fd or -1.
+ */
+int unix_bound(int type, const struct sockaddr_un *sun, socklen_t len, int backlog);
 
 /*
  * An AF_UNIX connection of @type through a listener bound at the first
@@ -106,7 +134,11 @@ int module_load(void);
 bool module_listed(void);
 /* The module's reference count: one per open handle; -1 if not loaded. */
 int module_refcnt(void);
-/* A module parameter (/sys/module/winsock/parameters/@name) as a number: 0 or -1. */
+/*
+ * A module parameter (/sys/module/winsock/parameters/@name) as a number:
+ * param_get() 0 or -1, param_set() 0 or write_file()'s -errno (-ENOENT:
+ * the module or the parameter is not there).
+ */
 int param_get(const char *name, long *v);
 int param_set(const char *name, long v);
 
@@ -117,6 +149,8 @@ int param_set(const char *name, long v);
  * 0, or -errno (-EIO for a short write).
  */
 int write_file(const char *path, const char *s, int flags);
+/* All of @path, up to @size - 1 bytes, into @buf, NUL-terminated: 0 or -errno. */
+int read_file(const char *path, char *buf, size_t size);
 uint64_t now_ms(void);
 
 /*

@@ -50,9 +50,9 @@ FIXTURE(leak) {
 FIXTURE_SETUP(leak)
 {
 	if (geteuid() || !getenv("WINSOCK_KO"))
-		SKIP(return, "needs root and WINSOCK_KO (run inside the guest)");
+		SETUP_SKIP(return, "needs root and WINSOCK_KO (run inside the guest)");
 	if (access("/proc/slabinfo", R_OK) || access("/sys/kernel/slab", R_OK))
-		SKIP(return, "no /proc/slabinfo or /sys/kernel/slab");
+		SETUP_SKIP(return, "no /proc/slabinfo or /sys/kernel/slab");
 	ASSERT_TRUE(module_listed());
 }
 

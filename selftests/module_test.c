@@ -103,18 +103,6 @@ TEST_F(module, unload_refused_while_open)
 	EXPECT_EQ(0, module_load());
 }
 
-static int set_group(const char *gid)
-{
-	int fd = open("/sys/module/winsock/parameters/group", O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, gid, strlen(gid));
-	close(fd);
-	return n == (ssize_t)strlen(gid) ? 0 : -EIO;
-}
-
 /* Open /dev/winsock as uid/gid 65534 with @groups: 0 or -errno. */
 static int open_as_nobody(const gid_t *groups, int ngroups)
 {
@@ -142,7 +130,7 @@ TEST_F(module, group_parameter_restricts_open)
 	int fd;
 
 	EXPECT_EQ(0, open_as_nobody(NULL, 0));
-	ASSERT_EQ(0, set_group("4242"));
+	ASSERT_EQ(0, param_set("group", 4242));
 	EXPECT_EQ(-EPERM, open_as_nobody(NULL, 0));
 	EXPECT_EQ(-EPERM, open_as_nobody(&other, 1));
 	EXPECT_EQ(0, open_as_nobody(&member, 1));
@@ -150,7 +138,7 @@ TEST_F(module, group_parameter_restricts_open)
 	fd = open(WINSOCK_DEVICE_PATH, O_RDWR);
 	EXPECT_LE(0, fd);
 	close(fd);
-	ASSERT_EQ(0, set_group("-1"));
+	ASSERT_EQ(0, param_set("group", -1));
 	EXPECT_EQ(0, open_as_nobody(NULL, 0));
 }
 

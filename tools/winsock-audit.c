@@ -35,7 +35,7 @@ struct monitor {
 	long count;			/* stop after this many, 0: never */
 	long shown;
 	uint64_t received, lost, last_seq;
-	struct wsa_clock clk;
+	struct auc_clock clk;
 };
 
 static volatile sig_atomic_t stop;
@@ -72,10 +72,10 @@ static void report_lost(struct monitor *m, uint64_t seq)
 		m->last_seq = seq;
 }
 
-static void print_event(const struct wsa_event *e, void *arg)
+static void print_event(const struct auc_event *e, void *arg)
 {
 	struct monitor *m = arg;
-	char line[WSA_LINE_MAX];
+	char line[AUC_LINE_MAX];
 	size_t len;
 
 	/* --count reached: the rest of the batch stays unread. */
@@ -87,7 +87,7 @@ static void print_event(const struct wsa_event *e, void *arg)
 	    (m->uid >= 0 && e->uid != (uint64_t)m->uid) ||
 	    (m->result >= 0 && e->result != (uint64_t)m->result))
 		return;
-	len = m->json ? wsa_format_json(line, e, &m->clk) : wsa_format_text(line, e, &m->clk);
+	len = m->json ? auc_format_json(line, e, &m->clk) : auc_format_text(line, e, &m->clk);
 	fwrite_unlocked(line, 1, len, stdout);
 	m->shown++;
 	if (m->count && m->shown >= m->count)
@@ -106,7 +106,7 @@ static long parse_result(const char *s)
 	long v;
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (!strcasecmp(s, wsa_result_name(codes[i])))
+		if (!strcasecmp(s, auc_result_name(codes[i])))
 			return codes[i];
 	v = strtol(s, &end, 0);
 	return (*s && !*end && v >= 0) ? v : -2;
@@ -122,7 +122,7 @@ static long parse_number(const char *s)
 
 static int fail(const char *what, int err)
 {
-	fprintf(stderr, "winsock-audit: %s: %s\n", what, wsa_strerror(err));
+	fprintf(stderr, "winsock-audit: %s: %s\n", what, auc_strerror(err));
 	return 1;
 }
 
@@ -133,12 +133,12 @@ static int fail(const char *what, int err)
  */
 #define BATCH 64
 
-static int drain(struct wsa_conn *c, struct monitor *m)
+static int drain(struct auc_conn *c, struct monitor *m)
 {
 	int err = 0, n;
 
 	for (n = 0; n < BATCH && !stop; n++) {
-		err = wsa_receive(c, print_event, m);
+		err = auc_receive(c, print_event, m);
 		/* An overflow: the next event's number shows the gap. */
 		if (err == -EAGAIN)
 			break;
@@ -152,7 +152,7 @@ static int drain(struct wsa_conn *c, struct monitor *m)
 	return err != -EAGAIN;
 }
 
-static int monitor(struct wsa_conn *c, struct monitor *m)
+static int monitor(struct auc_conn *c, struct monitor *m)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	double t_sub, t_first = 0, t_last = 0, t_batch, span;
@@ -173,16 +173,16 @@ static int monitor(struct wsa_conn *c, struct monitor *m)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOFBF, OUT_BUF);
 
-	err = wsa_subscribe(c, m->sub_flags);
+	err = auc_subscribe(c, m->sub_flags);
 	if (err)
 		return fail("subscribe", err);
-	err = wsa_set_nonblocking(c);
+	err = auc_set_nonblocking(c);
 	if (err)
 		return fail("socket", err);
 	t_sub = now_s();
 	fprintf(stderr, "winsock-audit: listening\n");
 
-	pfd.fd = wsa_fd(c);
+	pfd.fd = auc_fd(c);
 	pfd.events = POLLIN;
 	/* Events may already be held from before the subscription's ack. */
 	while (!stop) {
@@ -214,19 +214,19 @@ static int monitor(struct wsa_conn *c, struct monitor *m)
 	return rc;
 }
 
-static int stats(struct wsa_conn *c, int json)
+static int stats(struct auc_conn *c, int json)
 {
-	struct wsa_stats st;
+	struct auc_stats st;
 	int err, i;
 
-	err = wsa_get_stats(c, &st);
+	err = auc_get_stats(c, &st);
 	if (err)
 		return fail("stats", err);
 	if (json) {
 		printf("{\"lookups\":%" PRIu64 ",\"results\":{", st.lookups);
 		for (i = 0; i < st.nresults; i++)
 			printf("%s\"%s\":%" PRIu64, i ? "," : "",
-			       wsa_result_name(st.result[i]), st.count[i]);
+			       auc_result_name(st.result[i]), st.count[i]);
 		printf("},\"events_sent\":%" PRIu64 ",\"events_dropped\":%" PRIu64,
 		       st.events_sent, st.events_dropped);
 		if (st.has_audit_suppressed)
@@ -244,7 +244,7 @@ static int stats(struct wsa_conn *c, int json)
 	}
 	printf("lookups            %" PRIu64 "\n", st.lookups);
 	for (i = 0; i < st.nresults; i++)
-		printf("  %-17s %" PRIu64 "\n", wsa_result_name(st.result[i]),
+		printf("  %-17s %" PRIu64 "\n", auc_result_name(st.result[i]),
 		       st.count[i]);
 	printf("events sent        %" PRIu64 "\n", st.events_sent);
 	printf("events dropped     %" PRIu64 "\n", st.events_dropped);
@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct monitor m = { .pid = -1, .uid = -1, .result = -1 };
-	struct wsa_conn c;
+	struct auc_conn c;
 	const char *cmd;
 	int opt, err, rc;
 	long *dst;
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	err = wsa_open(&c);
+	err = auc_open(&c);
 	if (err)
 		return fail("cannot open the audit stream", err);
 	if (!strcmp(cmd, "monitor"))
@@ -348,7 +348,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "stats"))
 		rc = stats(&c, m.json);
 	else
-		rc = (err = wsa_reset_stats(&c)) ? fail("reset", err) : 0;
-	wsa_close(&c);
+		rc = (err = auc_reset_stats(&c)) ? fail("reset", err) : 0;
+	auc_close(&c);
 	return rc;
 }

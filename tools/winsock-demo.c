@@ -22,18 +22,13 @@
 
 #include <winsock/winsock2.h>
 
+#include "wsa_names.h"
+
 static const char *wsa_name(int err)
 {
-	switch (err) {
-	case 0:			return "ok";
-	case WSANOTINITIALISED:	return "WSANOTINITIALISED";
-	case WSAENETDOWN:	return "WSAENETDOWN";
-	case WSAEFAULT:		return "WSAEFAULT";
-	case WSAEINPROGRESS:	return "WSAEINPROGRESS";
-	case WSAENOTCONN:	return "WSAENOTCONN";
-	case WSAENOTSOCK:	return "WSAENOTSOCK";
-	default:		return "other";
-	}
+	const char *name = err ? wsa_code_name(err) : "ok";
+
+	return name ? name : "other";
 }
 
 static void show_addr(const struct sockaddr_storage *ss, int len)

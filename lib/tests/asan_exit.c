@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Linked only into the sanitizer build of lib_test, with -Wl,--wrap=_exit
- * (scripts/host-tests.sh).  The kselftest harness runs each test in a
+ * (scripts/check-host.sh).  The kselftest harness runs each test in a
  * child that ends with _exit(), which skips the leak check LeakSanitizer
  * makes at exit: without this, a leak in a test or in the library calls
  * it makes would never be reported.  A leak aborts the child, which the

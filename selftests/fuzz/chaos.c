@@ -16,40 +16,23 @@
 #include <sys/timerfd.h>
 #include <linux/netlink.h>
 
-/*
- * winsock_test.h's helpers without kselftest_harness.h, which defines the
- * test list and __active_test: one translation unit only (main.c) has it.
- */
-#define __KSELFTEST_HARNESS_H
-#include "../winsock_test.h"
+/* Not the harness: only main.c includes it (it defines the test list). */
+#include "../helpers.h"
 #include "fuzz.h"
 
 /* Half the TCP sockets reset on close: no TIME_WAIT piling up. */
 static void maybe_linger0(struct rng *r, int fd)
 {
-	struct linger l = { 1, 0 };
-
 	if (fd >= 0 && chance(r, 50))
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		set_linger0(fd);
 }
 
 static int tcp_to(struct rng *r, int family, const struct sockaddr_storage *ss,
 		  socklen_t len)
 {
-	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd = connecting_socket(family, SOCK_STREAM, ss, len);
 
 	maybe_linger0(r, fd);
-	if (fd >= 0)
-		connect(fd, (const struct sockaddr *)ss, len);
-	return fd;
-}
-
-static int unix_to(int type, const struct sockaddr_un *sun, socklen_t len)
-{
-	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK, 0);
-
-	if (fd >= 0)
-		connect(fd, (const struct sockaddr *)sun, len);
 	return fd;
 }
 
@@ -57,9 +40,10 @@ static int udp_to(int family, const struct sockaddr_storage *ss, socklen_t len,
 		  bool dissolve)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int fd = connecting_socket(family, SOCK_DGRAM, ss, len);
 
-	if (fd >= 0 && !connect(fd, (const struct sockaddr *)ss, len) && dissolve)
+	/* Dissolved; on a connect() that failed, a no-op. */
+	if (fd >= 0 && dissolve)
 		connect(fd, &unspec, sizeof(unspec));
 	return fd;
 }
@@ -133,16 +117,16 @@ static int make_object(struct rng *r, int fds[2])
 		n = 2;
 		break;
 	case 11:
-		fd = unix_to(SOCK_STREAM, &world.ustream, world.ustream_len);
+		fd = connecting_socket(AF_UNIX, SOCK_STREAM, &world.ustream, world.ustream_len);
 		break;
 	case 12:
-		fd = unix_to(SOCK_STREAM, &world.upath, world.upath_len);
+		fd = connecting_socket(AF_UNIX, SOCK_STREAM, &world.upath, world.upath_len);
 		break;
 	case 13:
-		fd = unix_to(SOCK_SEQPACKET, &world.useq, world.useq_len);
+		fd = connecting_socket(AF_UNIX, SOCK_SEQPACKET, &world.useq, world.useq_len);
 		break;
 	case 14:
-		fd = unix_to(SOCK_DGRAM, &world.udgram, world.udgram_len);
+		fd = connecting_socket(AF_UNIX, SOCK_DGRAM, &world.udgram, world.udgram_len);
 		break;
 	case 15:
 		fd = socket(AF_UNIX, types[below(r, 3)] | SOCK_NONBLOCK, 0);
@@ -334,18 +318,14 @@ static void reconnect(struct rng *r, int fd)
 	}
 }
 
-void write_param(const char *name, const char *v)
+void write_param(const char *name, long v)
 {
-	char path[96];
-	int fd;
+	int err = param_set(name, v);
 
-	snprintf(path, sizeof(path), "/sys/module/winsock/parameters/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return;
-	if (write(fd, v, 1) != 1)
-		fail_msg("chaos", "cannot write %s to %s", v, path);
-	close(fd);
+	/* A parameter this module lacks (or a read-only one) is left alone. */
+	if (err && err != -ENOENT && err != -EACCES)
+		fail_msg("chaos", "cannot write %ld to /sys/module/winsock/parameters/%s",
+			 v, name);
 }
 
 /* Take the provider down (or audit on) for a moment: always restored. */
@@ -353,9 +333,9 @@ static void toggle_param(struct rng *r, const char *name)
 {
 	if (!world.root)
 		return;
-	write_param(name, "1");
+	write_param(name, 1);
 	usleep(below(r, 500));
-	write_param(name, "0");
+	write_param(name, 0);
 }
 
 static void chaos_step(struct chaos *ch)

@@ -400,7 +400,8 @@ void *fuzzer_main(void *arg);
 
 /* chaos.c */
 void replace(struct rng *r);
-void write_param(const char *name, const char *v);
+/* A module parameter set with param_set(); a refused write is a failure. */
+void write_param(const char *name, long v);
 void *chaos_main(void *arg);
 
 /* listener.c */

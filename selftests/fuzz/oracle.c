@@ -9,24 +9,16 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 
+#include "wsa_names.h"
 #include "fuzz.h"
 
 /* --- failures -------------------------------------------------------- */
 
 static const char *wsa_name(uint32_t code)
 {
-	switch (code) {
-	case 0:				return "0";
-	case WINSOCK_WSAEFAULT:		return "WSAEFAULT";
-	case WINSOCK_WSAEINVAL:		return "WSAEINVAL";
-	case WINSOCK_WSAEINPROGRESS:	return "WSAEINPROGRESS";
-	case WINSOCK_WSAENOTSOCK:	return "WSAENOTSOCK";
-	case WINSOCK_WSAENETDOWN:	return "WSAENETDOWN";
-	case WINSOCK_WSAENOTCONN:	return "WSAENOTCONN";
-	case WINSOCK_WSAVERNOTSUPPORTED: return "WSAVERNOTSUPPORTED";
-	case WINSOCK_WSANOTINITIALISED:	return "WSANOTINITIALISED";
-	default:			return "(not a WSA code)";
-	}
+	const char *name = code ? wsa_code_name(code) : "0";
+
+	return name ? name : "(not a WSA code)";
 }
 
 static const char *errno_name(int err)

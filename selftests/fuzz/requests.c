@@ -6,12 +6,8 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 
-/*
- * winsock_test.h's helpers without kselftest_harness.h, which defines the
- * test list and __active_test: one translation unit only (main.c) has it.
- */
-#define __KSELFTEST_HARNESS_H
-#include "../winsock_test.h"
+/* Not the harness: only main.c includes it (it defines the test list). */
+#include "../helpers.h"
 #include "fuzz.h"
 
 __thread struct fuzzer *current_fuzzer;

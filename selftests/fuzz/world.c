@@ -14,12 +14,8 @@
 #include <sys/resource.h>
 #include <linux/netlink.h>
 
-/*
- * winsock_test.h's helpers without kselftest_harness.h, which defines the
- * test list and __active_test: one translation unit only (main.c) has it.
- */
-#define __KSELFTEST_HARNESS_H
-#include "../winsock_test.h"
+/* Not the harness: only main.c includes it (it defines the test list). */
+#include "../helpers.h"
 #include "fuzz.h"
 
 const char *const role_name[] = {
@@ -123,37 +119,6 @@ const struct known *known_of(uint64_t s)
 	return i ? &world.known[i - 1] : NULL;
 }
 
-static socklen_t abstract_name(struct sockaddr_un *sun, const char *what)
-{
-	int n;
-
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1,
-		     "winsock-fuzz-%d-%s", getpid(), what);
-	return offsetof(struct sockaddr_un, sun_path) + 1 + n;
-}
-
-static int unix_server(int type, const struct sockaddr_un *sun, socklen_t len)
-{
-	int fd = socket(AF_UNIX, type, 0);
-
-	if (fd < 0 || bind(fd, (const struct sockaddr *)sun, len))
-		return -1;
-	if (type != SOCK_DGRAM && listen(fd, 64))
-		return -1;
-	return fd;
-}
-
-static int connected(int family, int type, const void *addr, socklen_t len)
-{
-	int fd = socket(family, type, 0);
-
-	if (fd < 0 || connect(fd, addr, len))
-		return -1;
-	return fd;
-}
-
 /* Servers, and descriptors whose answers are known (see learn()). */
 int make_world(void)
 {
@@ -180,20 +145,20 @@ int make_world(void)
 	/* TCP: a connection both ways, for v4 and v6, and a full listener. */
 	l = tcp_listener(AF_INET, 128);
 	world.tcp4_len = local_name(l, &world.tcp4);
-	world.tcp4_client = connected(AF_INET, SOCK_STREAM, &world.tcp4, world.tcp4_len);
+	world.tcp4_client = connected_socket(AF_INET, SOCK_STREAM, &world.tcp4, world.tcp4_len);
 	learn("TCPv4 client", world.tcp4_client);
 	learn("TCPv4 server", accept(l, NULL, NULL));
 	learn("TCPv4 listener", l);
 	world.listeners[0] = l;
 	l = tcp_listener(AF_INET6, 128);
 	world.tcp6_len = local_name(l, &world.tcp6);
-	learn("TCPv6 client", connected(AF_INET6, SOCK_STREAM, &world.tcp6, world.tcp6_len));
+	learn("TCPv6 client", connected_socket(AF_INET6, SOCK_STREAM, &world.tcp6, world.tcp6_len));
 	learn("TCPv6 server", accept(l, NULL, NULL));
 	world.listeners[1] = l;
 	l = tcp_listener(AF_INET, 0);
 	world.full4_len = local_name(l, &world.full4);
-	learn("TCPv4 never accepted", connected(AF_INET, SOCK_STREAM, &world.full4,
-						world.full4_len));
+	learn("TCPv4 never accepted",
+	      connected_socket(AF_INET, SOCK_STREAM, &world.full4, world.full4_len));
 	learn("TCPv4 full listener", l);
 
 	/* UDP: servers, one connected client, one without a peer. */
@@ -203,29 +168,29 @@ int make_world(void)
 	fd = loopback_socket(AF_INET6, SOCK_DGRAM);
 	world.udp6_len = local_name(fd, &world.udp6);
 	learn("UDPv6 server", fd);
-	learn("UDPv4 connected", connected(AF_INET, SOCK_DGRAM, &world.udp4, world.udp4_len));
+	learn("UDPv4 connected", connected_socket(AF_INET, SOCK_DGRAM, &world.udp4, world.udp4_len));
 
 	/* AF_UNIX: abstract and path listeners, a datagram server, pairs. */
-	world.ustream_len = abstract_name(&world.ustream, "stream");
-	l = unix_server(SOCK_STREAM, &world.ustream, world.ustream_len);
-	learn("unix abstract client", connected(AF_UNIX, SOCK_STREAM, &world.ustream,
-						world.ustream_len));
+	world.ustream_len = unix_abstract_name(&world.ustream, "fuzz", "stream");
+	l = unix_bound(SOCK_STREAM, &world.ustream, world.ustream_len, 64);
+	learn("unix abstract client",
+	      connected_socket(AF_UNIX, SOCK_STREAM, &world.ustream, world.ustream_len));
 	learn("unix accepted (unnamed peer)", accept(l, NULL, NULL));
 	learn("unix listener", l);
 	world.listeners[2] = l;
-	world.useq_len = abstract_name(&world.useq, "seqpacket");
-	world.listeners[3] = unix_server(SOCK_SEQPACKET, &world.useq, world.useq_len);
-	world.udgram_len = abstract_name(&world.udgram, "dgram");
-	learn("unix datagram server", unix_server(SOCK_DGRAM, &world.udgram, world.udgram_len));
+	world.useq_len = unix_abstract_name(&world.useq, "fuzz", "seqpacket");
+	world.listeners[3] = unix_bound(SOCK_SEQPACKET, &world.useq, world.useq_len, 64);
+	world.udgram_len = unix_abstract_name(&world.udgram, "fuzz", "dgram");
+	learn("unix datagram server", unix_bound(SOCK_DGRAM, &world.udgram, world.udgram_len, 64));
 	memset(&world.upath, 0, sizeof(world.upath));
 	world.upath.sun_family = AF_UNIX;
 	snprintf(world.upath.sun_path, sizeof(world.upath.sun_path),
 		 "/tmp/winsock-fuzz-%d.sock", getpid());
 	world.upath_len = sizeof(world.upath);
 	unlink(world.upath.sun_path);
-	l = unix_server(SOCK_STREAM, &world.upath, world.upath_len);
-	learn("unix path client", connected(AF_UNIX, SOCK_STREAM, &world.upath,
-					    world.upath_len));
+	l = unix_bound(SOCK_STREAM, &world.upath, world.upath_len, 64);
+	learn("unix path client",
+	      connected_socket(AF_UNIX, SOCK_STREAM, &world.upath, world.upath_len));
 	world.listeners[4] = l;
 	if (!socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
 		learn("unix datagram pair", sv[0]);
@@ -268,8 +233,8 @@ void unmake_world(void)
 	unlink(world.upath.sun_path);
 	unlink(world.file_path);
 	if (world.root) {
-		write_param("provider_down", "0");
-		write_param("audit", "0");
+		write_param("provider_down", 0);
+		write_param("audit", 0);
 	}
 }
 

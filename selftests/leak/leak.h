@@ -22,7 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../winsock_test.h"
+#include "kselftest_harness.h"
+#include "../helpers.h"
 #include "../genl_raw.h"
 #include <winsock/winsock2.h>
 
@@ -74,37 +75,13 @@ static long lookups_on(int dev, const int *fds, int nfds)
 	return n;
 }
 
-/* Read what is queued; the number of events read. */
+/* Read what is queued (genl_recv_queued()); the number of events read. */
 static long genl_drain(struct genl *g)
 {
-	static char buf[65536];
-	struct nlmsghdr *nh;
-	long n = 0;
-	int len;
+	struct genl_events ev = { .g = g };
 
-	for (;;) {
-		len = recv(g->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (len < 0) {
-			if (errno == ENOBUFS || errno == EINTR)
-				continue;
-			return n;
-		}
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-		     nh = NLMSG_NEXT(nh, len))
-			if (nh->nlmsg_type == g->family &&
-			    ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd == WINSOCK_CMD_EVENT)
-				n++;
-	}
-}
-
-/* Close with a reset: no TIME_WAIT sockets left to count. */
-static void tcp_close_rst(struct tcp_conn *c)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	setsockopt(c->client, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	setsockopt(c->server, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	tcp_close(c);
+	genl_recv_queued(g, genl_events_msg, &ev);
+	return ev.n;
 }
 
 static int wait_child(pid_t pid)

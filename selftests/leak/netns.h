@@ -33,48 +33,64 @@ static int nsid_socket(void)
 /* RTM_DELNSID notifications seen, whatever nsid_wait() was waiting for. */
 static long nsid_deleted;
 
+/* What nsid_wait() waits for, and what it found. */
+struct nsid_watch {
+	int type;
+	bool found;
+	int rc;
+};
+
+static bool nsid_msg(struct nlmsghdr *nh, void *arg)
+{
+	int hdr = NLMSG_ALIGN(sizeof(struct rtgenmsg));
+	struct nsid_watch *w = arg;
+	struct nlattr *a;
+	int alen, err;
+
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+		w->found = err != 0;
+		w->rc = err;
+		return w->found;
+	}
+	if (nh->nlmsg_type == RTM_DELNSID)
+		nsid_deleted++;
+	if (nh->nlmsg_type != w->type)
+		return false;
+	alen = (int)nh->nlmsg_len - NLMSG_LENGTH(hdr);
+	a = (struct nlattr *)((char *)NLMSG_DATA(nh) + hdr);
+	NLA_FOR_EACH(a, a, alen)
+		if (a->nla_type == NETNSA_NSID) {
+			memcpy(&w->rc, nla_data_of(a), sizeof(w->rc));
+			w->found = true;
+			return true;
+		}
+	return false;
+}
+
 /*
- * Read rtnetlink messages for up to @ms: the id of the first @type
- * notification, -ETIMEDOUT if none came, or the error of a request.
+ * Read rtnetlink messages for up to @ms (genl_recv() reads any netlink
+ * socket): the id of the first @type notification, -ETIMEDOUT if none
+ * came, or the error of a request.
  */
 static int nsid_wait(int fd, int type, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct genl g = { .fd = fd };
+	struct nsid_watch w = { .type = type };
 	uint64_t end = now_ms() + ms;
-	static char buf[8192];
-	struct nlmsghdr *nh;
-	struct nlattr *a;
-	int len, alen, id, left, err;
+	int left, rc;
 
 	for (;;) {
 		left = (int)(end - now_ms());
-		if (left <= 0 || poll(&pfd, 1, left) != 1)
+		if (left <= 0)
 			return -ETIMEDOUT;
-		len = recv(fd, buf, sizeof(buf), 0);
-		if (len < 0)
-			return -errno;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-				if (err)
-					return err;
-				continue;
-			}
-			if (nh->nlmsg_type == RTM_DELNSID)
-				nsid_deleted++;
-			if (nh->nlmsg_type != type)
-				continue;
-			alen = (int)nh->nlmsg_len -
-			       NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct rtgenmsg)));
-			a = (struct nlattr *)((char *)NLMSG_DATA(nh) +
-					      NLMSG_ALIGN(sizeof(struct rtgenmsg)));
-			NLA_FOR_EACH(a, a, alen)
-				if (a->nla_type == NETNSA_NSID) {
-					memcpy(&id, nla_data_of(a), sizeof(id));
-					return id;
-				}
-		}
+		rc = genl_recv(&g, left, nsid_msg, &w);
+		if (w.found)
+			return w.rc;
+		if (rc == -EAGAIN)	/* readable, then not: wait on */
+			continue;
+		if (rc <= 0)
+			return rc ? rc : -ETIMEDOUT;
 	}
 }
 

@@ -59,18 +59,6 @@ struct snap {
 	long slab_kb, percpu_kb;
 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
 /*
  * Make the counts mean "in use": dentries and inodes cached for files we
  * read are dropped, and every cache is shrunk, which flushes the per-CPU
@@ -91,7 +79,7 @@ static void settle_kernel(void)
 	DIR *dir;
 
 	/* 2: slab objects; 4: without a line in the kernel log each time. */
-	write_str("/proc/sys/vm/drop_caches", "6");
+	write_file("/proc/sys/vm/drop_caches", "6", 0);
 	dir = opendir("/sys/kernel/slab");
 	if (!dir)
 		return;
@@ -100,7 +88,7 @@ static void settle_kernel(void)
 		if (d->d_type != DT_DIR || d->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", d->d_name);
-		write_str(path, "1");
+		write_file(path, "1", 0);
 	}
 	closedir(dir);
 }
@@ -112,22 +100,6 @@ static long meminfo_kb(const char *text, const char *key)
 	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
-/* The whole of the file @path into @buf. */
-static int read_all(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r = 0;
-	size_t n = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
-		n += r;
-	buf[n] = '\0';
-	close(fd);
-	return r < 0 ? -EIO : 0;
-}
-
 static int snap_read(struct snap *s)
 {
 	static char text[1 << 18];
@@ -136,7 +108,7 @@ static int snap_read(struct snap *s)
 	int err;
 
 	s->n = 0;
-	err = read_all("/proc/slabinfo", text, sizeof(text));
+	err = read_file("/proc/slabinfo", text, sizeof(text));
 	if (err)
 		return err;
 	for (line = strtok_r(text, "\n", &save); line;
@@ -155,7 +127,7 @@ static int snap_read(struct snap *s)
 		s->c[s->n].spread = 0;
 		s->n++;
 	}
-	err = read_all("/proc/meminfo", text, sizeof(text));
+	err = read_file("/proc/meminfo", text, sizeof(text));
 	if (err)
 		return err;
 	s->slab_kb = meminfo_kb(text, "\nSlab:");

@@ -136,8 +136,8 @@ FIXTURE(handles) {
 FIXTURE_SETUP(handles)
 {
 	if (!device_present())
-		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
-		     strerror(errno));
+		SETUP_SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
+			   strerror(errno));
 	storm_setup(_metadata, &self->s);
 }
 

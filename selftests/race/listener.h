@@ -9,57 +9,53 @@
 
 #define NOBODY		65534
 
+/* What genl_wait_event() looks for, and what it counted. */
+struct event_wait {
+	const struct genl *g;
+	uint64_t sock;
+	uint32_t tid;
+	long *n;
+	bool found;
+};
+
+static bool event_wait_msg(struct nlmsghdr *nh, void *arg)
+{
+	struct event_wait *w = arg;
+	struct genl_event e;
+
+	if (!genl_is_event(w->g, nh))
+		return false;
+	if (w->n)
+		(*w->n)++;
+	genl_parse_event(nh, &e);
+	w->found = e.socket == w->sock && (!w->tid || e.tid == w->tid);
+	return w->found;
+}
+
 /*
- * Read events for up to @ms.  Counts every WINSOCK_CMD_EVENT in *@n (if
- * given) and returns 1 as soon as one reports socket @sock from thread
- * @tid (0: any), 0 if none came, -errno on a read error other than a
- * receive buffer overflow.
+ * Read events for up to @ms (genl_recv()).  Counts every WINSOCK_CMD_EVENT
+ * in *@n (if given) and returns 1 as soon as one reports socket @sock from
+ * thread @tid (0: any), 0 if none came, -errno on a read error other than
+ * a receive buffer overflow.
  */
 static int genl_wait_event(struct genl *g, uint64_t sock, uint32_t tid, int ms,
 			   long *n)
 {
-	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
-	uint64_t end = now_ms() + ms, s;
-	struct nlmsghdr *nh;
-	struct genlmsghdr *gh;
-	struct nlattr *a;
-	static char buf[65536];
-	int len, alen, left;
-	bool has_sock, has_tid;
-	uint32_t t;
+	struct event_wait w = { .g = g, .sock = sock, .tid = tid, .n = n };
+	uint64_t end = now_ms() + ms;
+	int left, rc;
 
 	for (;;) {
 		left = (int)(end - now_ms());
-		if (left <= 0 || poll(&pfd, 1, left) != 1)
+		if (left <= 0)
 			return 0;
-		len = recv(g->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (len < 0) {
-			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type != g->family)
-				continue;
-			gh = NLMSG_DATA(nh);
-			if (gh->cmd != WINSOCK_CMD_EVENT)
-				continue;
-			if (n)
-				(*n)++;
-			has_sock = has_tid = false;
-			NLA_FOR_EACH(a, genl_attrs(nh, &alen), alen) {
-				if (a->nla_type == WINSOCK_A_SOCKET) {
-					memcpy(&s, nla_data_of(a), sizeof(s));
-					has_sock = s == sock;
-				} else if (a->nla_type == WINSOCK_A_TID) {
-					memcpy(&t, nla_data_of(a), sizeof(t));
-					has_tid = !tid || t == tid;
-				}
-			}
-			if (has_sock && has_tid)
-				return 1;
-		}
+		rc = genl_recv(g, left, event_wait_msg, &w);
+		if (w.found)
+			return 1;
+		if (!rc)
+			return 0;
+		if (rc < 0 && rc != -ENOBUFS && rc != -EAGAIN && rc != -EINTR)
+			return rc;
 	}
 }
 
@@ -109,16 +105,10 @@ FIXTURE_VARIANT_ADD(listener, drop_never_joined_unprivileged) {
 FIXTURE_SETUP(listener)
 {
 	struct genl g;
-	int err;
 
 	if (!device_present())
-		SKIP(return, "%s: module not loaded", WINSOCK_DEVICE_PATH);
-	if (geteuid())
-		SKIP(return, "the audit stream needs CAP_NET_ADMIN");
-	err = genl_open(&g);
-	if (err == -ENOENT)
-		SKIP(return, "the module has no audit stream (WINSOCK_AUDIT=n)");
-	ASSERT_EQ(0, err);
+		SETUP_SKIP(return, "%s: module not loaded", WINSOCK_DEVICE_PATH);
+	SETUP_GENL_OPEN(&g, "the audit stream needs CAP_NET_ADMIN");
 	genl_close(&g);
 	storm_setup(_metadata, &self->s);
 }

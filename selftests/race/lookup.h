@@ -6,7 +6,36 @@
 #define WINSOCK_RACE_LOOKUP_H
 
 #include "legal.h"
-#include "sockets.h"
+
+/* @addr, at the port listener @port_of is bound to: 0 or -1. */
+static int peer_address(struct sockaddr_storage *ss, socklen_t *len, int family,
+			const char *addr, int port_of)
+{
+	struct sockaddr_storage bound = { 0 };
+	socklen_t blen = sizeof(bound);
+
+	/* A port that exists: the one a listener of ours is bound to. */
+	if (getsockname(port_of, (struct sockaddr *)&bound, &blen))
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = family;
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		sin->sin_port = ((struct sockaddr_in *)&bound)->sin_port;
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		sin6->sin6_port = bound.ss_family == AF_INET ?
+			((struct sockaddr_in *)&bound)->sin_port :
+			((struct sockaddr_in6 *)&bound)->sin6_port;
+		*len = sizeof(*sin6);
+	}
+	return 0;
+}
 
 /*
  * lookup_race: one descriptor number, a mutator changing what it is,
@@ -79,16 +108,16 @@ static int mutate(struct race *r)
 		/* Each closed socket is destroyed: its last reference goes. */
 		switch (n % 4) {
 		case 0:
-			fresh = connect_to_listener(r->tcp4a, &server);
+			fresh = connect_accept(r->tcp4a, &server);
 			break;
 		case 1:
-			fresh = connect_to_listener(r->tcp6, &server);
+			fresh = connect_accept(r->tcp6, &server);
 			break;
 		case 2:
-			fresh = udp_connect_to(AF_INET, &r->p1, r->p1len);
+			fresh = connected_socket(AF_INET, SOCK_DGRAM, &r->p1, r->p1len);
 			break;
 		default:
-			fresh = connect_to_listener(r->unixl, &server);
+			fresh = connect_accept(r->unixl, &server);
 			break;
 		}
 		if (fresh < 0)
@@ -96,9 +125,9 @@ static int mutate(struct race *r)
 		rc = replace(r, fresh, true);
 		break;
 	case SHUTDOWN_RDWR:
-		fresh = connect_to_listener(n % 3 == 0 ? r->tcp4a :
-					    n % 3 == 1 ? r->tcp4b : r->tcp6,
-					    &server);
+		fresh = connect_accept(n % 3 == 0 ? r->tcp4a :
+				       n % 3 == 1 ? r->tcp4b : r->tcp6,
+				       &server);
 		if (fresh < 0)
 			return -1;
 		rc = replace(r, fresh, false);
@@ -188,14 +217,15 @@ FIXTURE_SETUP(lookup_race)
 	r->pipefd[0] = r->pipefd[1] = -1;
 	r->tcp4a = r->tcp4b = r->tcp6 = r->unixl = -1;
 	if (!device_present())
-		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
-		     strerror(errno));
+		SETUP_SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
+			   strerror(errno));
 	verdict_init(&r->v);
 	r->kind = variant->kind;
-	r->tcp4a = bind_listen(AF_INET, "127.0.0.1", SOCK_STREAM);
-	r->tcp4b = bind_listen(AF_INET, "127.0.0.2", SOCK_STREAM);
-	r->tcp6 = bind_listen(AF_INET6, "::1", SOCK_STREAM);
-	r->unixl = unix_listener(&sun, &sunlen, 0);
+	r->tcp4a = tcp_listener_at(AF_INET, "127.0.0.1", 16);
+	r->tcp4b = tcp_listener_at(AF_INET, "127.0.0.2", 16);
+	r->tcp6 = tcp_listener_at(AF_INET6, "::1", 16);
+	sunlen = unix_abstract_name(&sun, "race", "0");
+	r->unixl = unix_bound(SOCK_STREAM, &sun, sunlen, 16);
 	ASSERT_LE(0, r->tcp4a);
 	ASSERT_LE(0, r->tcp4b);
 	ASSERT_LE(0, r->tcp6);
@@ -214,13 +244,13 @@ FIXTURE_SETUP(lookup_race)
 		for (i = 0; i < 4; i++) {
 			srv = -1;
 			if (i == 0)
-				s = connect_to_listener(r->tcp4a, &srv);
+				s = connect_accept(r->tcp4a, &srv);
 			else if (i == 1)
-				s = connect_to_listener(r->tcp6, &srv);
+				s = connect_accept(r->tcp6, &srv);
 			else if (i == 2)
-				s = udp_connect_to(AF_INET, &r->p1, r->p1len);
+				s = connected_socket(AF_INET, SOCK_DGRAM, &r->p1, r->p1len);
 			else
-				s = connect_to_listener(r->unixl, &srv);
+				s = connect_accept(r->unixl, &srv);
 			ASSERT_LE(0, s);
 			ASSERT_EQ(0, legal_peer_of(&r->ls, s));
 			if (srv >= 0)
@@ -234,8 +264,8 @@ FIXTURE_SETUP(lookup_race)
 	case SHUTDOWN_RDWR:
 		/* Shut down both ways, a TCP socket keeps its peer (README). */
 		for (i = 0; i < 3; i++) {
-			s = connect_to_listener(i == 0 ? r->tcp4a : i == 1 ?
-						r->tcp4b : r->tcp6, &srv);
+			s = connect_accept(i == 0 ? r->tcp4a : i == 1 ?
+					   r->tcp4b : r->tcp6, &srv);
 			ASSERT_LE(0, s);
 			ASSERT_EQ(0, legal_peer_of(&r->ls, s));
 			close(srv);
@@ -274,8 +304,8 @@ FIXTURE_SETUP(lookup_race)
 		break;
 	case DUP2_PIPE:
 		legal_not_socket(&r->ls);
-		r->alt[0] = connect_to_listener(r->tcp4a, &self->accepted[0]);
-		r->alt[1] = connect_to_listener(r->unixl, &self->accepted[1]);
+		r->alt[0] = connect_accept(r->tcp4a, &self->accepted[0]);
+		r->alt[1] = connect_accept(r->unixl, &self->accepted[1]);
 		ASSERT_LE(0, r->alt[0]);
 		ASSERT_LE(0, r->alt[1]);
 		ASSERT_EQ(0, legal_peer_of(&r->ls, r->alt[0]));
@@ -284,7 +314,7 @@ FIXTURE_SETUP(lookup_race)
 		break;
 	case DUP2_SOCKET:
 		/* Always a socket: WSAENOTSOCK only for netlink in Windows' layout. */
-		r->alt[0] = connect_to_listener(r->tcp6, &self->accepted[0]);
+		r->alt[0] = connect_accept(r->tcp6, &self->accepted[0]);
 		r->alt[1] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		r->alt[2] = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));

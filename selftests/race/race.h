@@ -23,7 +23,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../winsock_test.h"
+#include "kselftest_harness.h"
+#include "../helpers.h"
 #include "../genl_raw.h"
 #include "internal.h"		/* ws_device_fd: the library's handle */
 

@@ -71,8 +71,8 @@ FIXTURE_VARIANT_ADD(shared_handle, winsock_1_1) {
 FIXTURE_SETUP(shared_handle)
 {
 	if (!device_present())
-		SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
-		     strerror(errno));
+		SETUP_SKIP(return, "%s: %s (module not loaded)", WINSOCK_DEVICE_PATH,
+			   strerror(errno));
 	storm_setup(_metadata, &self->s);
 }
 

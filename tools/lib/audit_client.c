@@ -3,7 +3,8 @@
  * The audit-stream client (audit_client.h), on libnl-3.  libnl frames,
  * sends and receives; this file walks the datagrams itself because one
  * datagram may hold many events and, on a subscribed socket, events and
- * the answers to requests arrive interleaved.
+ * the answers to requests arrive interleaved.  The statistics' reply is
+ * parsed in audit_stats.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <netlink/netlink.h>
 
 #include "audit_client.h"
+#include "audit_request.h"
 
 /*
  * libnl's receive buffer.  The module packs events into datagrams of at
@@ -25,12 +27,12 @@
  * recvmsg(), without the MSG_PEEK round trip libnl makes by default.  A
  * datagram that still did not fit is lost whole, and seen as a gap.
  */
-#define WSA_MSG_BUF		(64 << 10)
+#define AUC_MSG_BUF		(64 << 10)
 /* How long a request waits for its answer. */
-#define WSA_REPLY_MS		10000
+#define AUC_REPLY_MS		10000
 
 /* What userspace accepts from the kernel: types and sizes checked. */
-static struct nla_policy wsa_policy[WINSOCK_A_MAX + 1] = {
+struct nla_policy auc_policy[WINSOCK_A_MAX + 1] = {
 	[WINSOCK_A_SEQ]			= { .type = NLA_U64 },
 	[WINSOCK_A_TIMESTAMP]		= { .type = NLA_U64 },
 	[WINSOCK_A_PID]			= { .type = NLA_U32 },
@@ -65,7 +67,7 @@ static struct nla_policy wsa_policy[WINSOCK_A_MAX + 1] = {
 };
 
 /* libnl's error codes, for what libnl itself reports. */
-static int wsa_errno(int nlerr)
+static int auc_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
 	case 0:
@@ -87,7 +89,7 @@ static int wsa_errno(int nlerr)
 }
 
 /* The family's id, if it is there and speaks this version. */
-static int wsa_resolve(struct nl_sock *sk)
+static int auc_resolve(struct nl_sock *sk)
 {
 	struct nl_cache *cache;
 	struct genl_family *fam;
@@ -95,7 +97,7 @@ static int wsa_resolve(struct nl_sock *sk)
 
 	err = genl_ctrl_alloc_cache(sk, &cache);
 	if (err < 0)
-		return wsa_errno(err);
+		return auc_errno(err);
 	fam = genl_ctrl_search_by_name(cache, WINSOCK_GENL_NAME);
 	if (fam) {
 		if (genl_family_get_version(fam) == WINSOCK_GENL_VERSION)
@@ -106,7 +108,7 @@ static int wsa_resolve(struct nl_sock *sk)
 	return id;
 }
 
-int wsa_open(struct wsa_conn *c)
+int auc_open(struct auc_conn *c)
 {
 	int err;
 
@@ -116,17 +118,17 @@ int wsa_open(struct wsa_conn *c)
 		return -ENOMEM;
 	err = genl_connect(c->sk);
 	if (err < 0) {
-		err = wsa_errno(err);
+		err = auc_errno(err);
 		goto out;
 	}
-	c->family = wsa_resolve(c->sk);
+	c->family = auc_resolve(c->sk);
 	if (c->family < 0) {
 		err = c->family;
 		if (err == -EPROTONOSUPPORT && access("/sys/module/winsock", F_OK))
 			err = -ENODEV;
 		goto out;
 	}
-	err = wsa_errno(nl_socket_set_msg_buf_size(c->sk, WSA_MSG_BUF));
+	err = auc_errno(nl_socket_set_msg_buf_size(c->sk, AUC_MSG_BUF));
 	if (err)
 		goto out;
 	nl_socket_disable_msg_peek(c->sk);
@@ -137,7 +139,7 @@ out:
 	return err;
 }
 
-void wsa_close(struct wsa_conn *c)
+void auc_close(struct auc_conn *c)
 {
 	nl_socket_free(c->sk);
 	c->sk = NULL;
@@ -146,22 +148,22 @@ void wsa_close(struct wsa_conn *c)
 	c->npending = c->cap = 0;
 }
 
-int wsa_fd(const struct wsa_conn *c)
+int auc_fd(const struct auc_conn *c)
 {
 	return nl_socket_get_fd(c->sk);
 }
 
-uint32_t wsa_portid(const struct wsa_conn *c)
+uint32_t auc_portid(const struct auc_conn *c)
 {
 	return nl_socket_get_local_port(c->sk);
 }
 
-size_t wsa_pending(const struct wsa_conn *c)
+size_t auc_pending(const struct auc_conn *c)
 {
 	return c->npending;
 }
 
-int wsa_set_rcvbuf(struct wsa_conn *c, int bytes)
+int auc_set_rcvbuf(struct auc_conn *c, int bytes)
 {
 	int fd = nl_socket_get_fd(c->sk);
 
@@ -172,12 +174,12 @@ int wsa_set_rcvbuf(struct wsa_conn *c, int bytes)
 	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) ? -errno : 0;
 }
 
-int wsa_set_nonblocking(struct wsa_conn *c)
+int auc_set_nonblocking(struct auc_conn *c)
 {
-	return wsa_errno(nl_socket_set_nonblocking(c->sk));
+	return auc_errno(nl_socket_set_nonblocking(c->sk));
 }
 
-static void wsa_parse_event(struct nlattr **tb, struct wsa_event *e)
+static void auc_parse_event(struct nlattr **tb, struct auc_event *e)
 {
 	memset(e, 0, sizeof(*e));
 #define U64(a, f) do { if (tb[a]) e->f = nla_get_u64(tb[a]); } while (0)
@@ -211,9 +213,9 @@ static void wsa_parse_event(struct nlattr **tb, struct wsa_event *e)
 	}
 }
 
-static int wsa_hold(struct wsa_conn *c, const struct wsa_event *e)
+static int auc_hold(struct auc_conn *c, const struct auc_event *e)
 {
-	struct wsa_event *p;
+	struct auc_event *p;
 	size_t cap;
 
 	if (c->npending == c->cap) {
@@ -229,8 +231,8 @@ static int wsa_hold(struct wsa_conn *c, const struct wsa_event *e)
 }
 
 /* One datagram: events to @cb (or held), the answer to request @seq noted. */
-struct wsa_walk {
-	void (*cb)(const struct wsa_event *e, void *arg);
+struct auc_walk {
+	void (*cb)(const struct auc_event *e, void *arg);
 	void *arg;
 	uint32_t seq;			/* 0: no request outstanding */
 	int (*reply)(struct nlmsghdr *nlh, void *arg);
@@ -239,7 +241,7 @@ struct wsa_walk {
 	int err;
 };
 
-static int wsa_read(struct wsa_conn *c, struct wsa_walk *w)
+static int auc_read(struct auc_conn *c, struct auc_walk *w)
 {
 	struct nlattr *tb[WINSOCK_A_MAX + 1];
 	struct sockaddr_nl nla = { 0 };
@@ -247,12 +249,12 @@ static int wsa_read(struct wsa_conn *c, struct wsa_walk *w)
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *gh;
 	struct nlmsgerr *ne;
-	struct wsa_event e;
+	struct auc_event e;
 	int n, err = 0;
 
 	n = nl_recv(c->sk, &nla, &buf, NULL);
 	if (n <= 0)
-		return n ? wsa_errno(n) : -EIO;
+		return n ? auc_errno(n) : -EIO;
 	/* Only the kernel may talk to us. */
 	if (nla.nl_pid)
 		goto out;
@@ -277,13 +279,13 @@ static int wsa_read(struct wsa_conn *c, struct wsa_walk *w)
 				w->err = w->reply(nlh, w->reply_arg);
 			continue;
 		}
-		if (genlmsg_parse(nlh, 0, tb, WINSOCK_A_MAX, wsa_policy) < 0)
+		if (genlmsg_parse(nlh, 0, tb, WINSOCK_A_MAX, auc_policy) < 0)
 			continue;
-		wsa_parse_event(tb, &e);
+		auc_parse_event(tb, &e);
 		if (w->cb) {
 			w->cb(&e, w->arg);
 		} else if (!err) {
-			err = wsa_hold(c, &e);
+			err = auc_hold(c, &e);
 		}
 	}
 out:
@@ -291,15 +293,15 @@ out:
 	return err;
 }
 
-int wsa_receive(struct wsa_conn *c,
-		void (*cb)(const struct wsa_event *e, void *arg), void *arg)
+int auc_receive(struct auc_conn *c,
+		void (*cb)(const struct auc_event *e, void *arg), void *arg)
 {
-	struct wsa_walk w = { .cb = cb, .arg = arg };
+	struct auc_walk w = { .cb = cb, .arg = arg };
 	size_t i, n = c->npending, cap = c->cap;
-	struct wsa_event *held = c->pending;
+	struct auc_event *held = c->pending;
 
 	if (!n)
-		return wsa_read(c, &w);
+		return auc_read(c, &w);
 	/* Detached: @cb may make a request, which may hold new events. */
 	c->pending = NULL;
 	c->npending = c->cap = 0;
@@ -314,11 +316,10 @@ int wsa_receive(struct wsa_conn *c,
 	return 0;
 }
 
-/* Send @cmd (with @flags as WINSOCK_A_SUB_FLAGS if @with_flags), wait for the ack. */
-static int wsa_request(struct wsa_conn *c, uint8_t cmd, int with_flags, uint32_t flags,
-		       int (*reply)(struct nlmsghdr *nlh, void *arg), void *arg)
+int auc_request(struct auc_conn *c, uint8_t cmd, int with_flags, uint32_t flags,
+		int (*reply)(struct nlmsghdr *nlh, void *arg), void *arg)
 {
-	struct wsa_walk w = { .reply = reply, .reply_arg = arg };
+	struct auc_walk w = { .reply = reply, .reply_arg = arg };
 	struct pollfd pfd = { .fd = nl_socket_get_fd(c->sk), .events = POLLIN };
 	struct nl_msg *msg = nlmsg_alloc();
 	int err;
@@ -335,12 +336,12 @@ static int wsa_request(struct wsa_conn *c, uint8_t cmd, int with_flags, uint32_t
 	w.seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);
 	if (err < 0)
-		return wsa_errno(err);
+		return auc_errno(err);
 	while (!w.done) {
-		err = wsa_read(c, &w);
+		err = auc_read(c, &w);
 		if (err == -EAGAIN) {
 			/* A non-blocking connection: wait here. */
-			err = poll(&pfd, 1, WSA_REPLY_MS);
+			err = poll(&pfd, 1, AUC_REPLY_MS);
 			if (err < 0 && errno != EINTR)
 				return -errno;
 			if (!err)
@@ -358,95 +359,20 @@ static int wsa_request(struct wsa_conn *c, uint8_t cmd, int with_flags, uint32_t
 	return w.err;
 }
 
-int wsa_subscribe(struct wsa_conn *c, uint32_t flags)
+int auc_subscribe(struct auc_conn *c, uint32_t flags)
 {
 	int err;
 
 	/* Before the first event: a burst must find room. */
 	if (!c->rcvbuf_set) {
-		err = wsa_set_rcvbuf(c, WSA_RCVBUF_DEFAULT);
+		err = auc_set_rcvbuf(c, AUC_RCVBUF_DEFAULT);
 		if (err)
 			return err;
 	}
-	return wsa_request(c, WINSOCK_CMD_SUBSCRIBE, 1, flags, NULL, NULL);
+	return auc_request(c, WINSOCK_CMD_SUBSCRIBE, 1, flags, NULL, NULL);
 }
 
-int wsa_unsubscribe(struct wsa_conn *c)
+int auc_unsubscribe(struct auc_conn *c)
 {
-	return wsa_request(c, WINSOCK_CMD_UNSUBSCRIBE, 0, 0, NULL, NULL);
-}
-
-static void wsa_parse_subscriber(struct nlattr *a, struct wsa_stats *st)
-{
-	struct nlattr *nest[WINSOCK_A_MAX + 1];
-	struct wsa_subscriber *s;
-
-	if (st->nsubscribers == WINSOCK_SUBSCRIBERS_MAX ||
-	    nla_parse_nested(nest, WINSOCK_A_MAX, a, wsa_policy) < 0 ||
-	    !nest[WINSOCK_A_SUB_PORTID])
-		return;
-	s = &st->sub[st->nsubscribers++];
-	s->portid = nla_get_u32(nest[WINSOCK_A_SUB_PORTID]);
-	if (nest[WINSOCK_A_SUB_FLAGS])
-		s->flags = nla_get_u32(nest[WINSOCK_A_SUB_FLAGS]);
-	if (nest[WINSOCK_A_SUB_QUEUED])
-		s->queued = nla_get_u32(nest[WINSOCK_A_SUB_QUEUED]);
-	if (nest[WINSOCK_A_SUB_SENT])
-		s->sent = nla_get_u64(nest[WINSOCK_A_SUB_SENT]);
-	if (nest[WINSOCK_A_SUB_DROPPED])
-		s->dropped = nla_get_u64(nest[WINSOCK_A_SUB_DROPPED]);
-	if (nest[WINSOCK_A_SEQ])
-		s->seq = nla_get_u64(nest[WINSOCK_A_SEQ]);
-}
-
-static void wsa_parse_result(struct nlattr *a, struct wsa_stats *st)
-{
-	struct nlattr *nest[WINSOCK_A_MAX + 1];
-
-	if (st->nresults == WSA_NRESULTS ||
-	    nla_parse_nested(nest, WINSOCK_A_MAX, a, wsa_policy) < 0 ||
-	    !nest[WINSOCK_A_RESULT] || !nest[WINSOCK_A_STATS_COUNT])
-		return;
-	st->result[st->nresults] = nla_get_u32(nest[WINSOCK_A_RESULT]);
-	st->count[st->nresults] = nla_get_u64(nest[WINSOCK_A_STATS_COUNT]);
-	st->nresults++;
-}
-
-static int wsa_on_stats(struct nlmsghdr *nlh, void *arg)
-{
-	struct nlattr *tb[WINSOCK_A_MAX + 1], *a;
-	struct wsa_stats *st = arg;
-	int rem;
-
-	if (genlmsg_parse(nlh, 0, tb, WINSOCK_A_MAX, wsa_policy) < 0)
-		return -EIO;
-	if (tb[WINSOCK_A_STATS_LOOKUPS])
-		st->lookups = nla_get_u64(tb[WINSOCK_A_STATS_LOOKUPS]);
-	if (tb[WINSOCK_A_STATS_EVENTS_SENT])
-		st->events_sent = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_SENT]);
-	if (tb[WINSOCK_A_STATS_EVENTS_DROPPED])
-		st->events_dropped = nla_get_u64(tb[WINSOCK_A_STATS_EVENTS_DROPPED]);
-	if (tb[WINSOCK_A_STATS_AUDIT_SUPPRESSED]) {
-		st->has_audit_suppressed = 1;
-		st->audit_suppressed = nla_get_u64(tb[WINSOCK_A_STATS_AUDIT_SUPPRESSED]);
-	}
-	/* genlmsg_parse() keeps only the last of repeated attributes. */
-	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
-		if (nla_type(a) == WINSOCK_A_STATS_RESULT)
-			wsa_parse_result(a, st);
-		else if (nla_type(a) == WINSOCK_A_STATS_SUBSCRIBER)
-			wsa_parse_subscriber(a, st);
-	}
-	return 0;
-}
-
-int wsa_get_stats(struct wsa_conn *c, struct wsa_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	return wsa_request(c, WINSOCK_CMD_GET_STATS, 0, 0, wsa_on_stats, st);
-}
-
-int wsa_reset_stats(struct wsa_conn *c)
-{
-	return wsa_request(c, WINSOCK_CMD_RESET_STATS, 0, 0, NULL, NULL);
+	return auc_request(c, WINSOCK_CMD_UNSUBSCRIBE, 0, 0, NULL, NULL);
 }

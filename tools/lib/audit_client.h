@@ -3,7 +3,8 @@
  * The audit-stream client: a libnl-3 client of the winsock audit stream
  * (the generic netlink family "winsock", version 2), shared by
  * winsock-audit, winsock-bench and selftests/audit_test.  Its names start
- * with wsa_ (winsock audit).
+ * with auc_, AUC_ (audit-stream client): not wsa_, which reads like the
+ * Windows WSA API that libwinsock is.
  */
 #ifndef _WINSOCK_AUDIT_CLIENT_H
 #define _WINSOCK_AUDIT_CLIENT_H
@@ -17,7 +18,7 @@
 struct nl_sock;
 
 /* One lookup, as the kernel reported it.  Absent fields read as 0. */
-struct wsa_event {
+struct auc_event {
 	uint64_t seq;			/* per subscription: 1, 2, 3... */
 	uint64_t timestamp_ns;		/* CLOCK_REALTIME */
 	uint64_t socket;
@@ -43,11 +44,11 @@ struct wsa_event {
 };
 
 /* The result codes the kernel counts, in its order. */
-#define WSA_NRESULTS 7
+#define AUC_NRESULTS 7
 
 /* One subscriber of the namespace, as GET_STATS reports it. */
-struct wsa_subscriber {
-	uint32_t portid;		/* its netlink port (wsa_portid()) */
+struct auc_subscriber {
+	uint32_t portid;		/* its netlink port (auc_portid()) */
 	uint32_t flags;			/* WINSOCK_SUB_* */
 	uint32_t queued;		/* events waiting in the kernel */
 	uint64_t sent;
@@ -55,31 +56,31 @@ struct wsa_subscriber {
 	uint64_t seq;			/* the last number handed out */
 };
 
-struct wsa_stats {
+struct auc_stats {
 	uint64_t lookups;
 	int nresults;
-	uint32_t result[WSA_NRESULTS];
-	uint64_t count[WSA_NRESULTS];
+	uint32_t result[AUC_NRESULTS];
+	uint64_t count[AUC_NRESULTS];
 	uint64_t events_sent;
 	uint64_t events_dropped;
 	int has_audit_suppressed;	/* initial namespace only */
 	uint64_t audit_suppressed;
 	int nsubscribers;
-	struct wsa_subscriber sub[WINSOCK_SUBSCRIBERS_MAX];
+	struct auc_subscriber sub[WINSOCK_SUBSCRIBERS_MAX];
 };
 
-/* The receive buffer wsa_subscribe() asks for unless told otherwise. */
-#define WSA_RCVBUF_DEFAULT	(16 << 20)
+/* The receive buffer auc_subscribe() asks for unless told otherwise. */
+#define AUC_RCVBUF_DEFAULT	(16 << 20)
 
-struct wsa_conn {
+struct auc_conn {
 	struct nl_sock *sk;
 	int family;
-	int rcvbuf_set;			/* wsa_set_rcvbuf() was called */
+	int rcvbuf_set;			/* auc_set_rcvbuf() was called */
 	/*
 	 * Events that arrived while a request waited for its answer: the
-	 * next wsa_receive() hands them out before reading the socket.
+	 * next auc_receive() hands them out before reading the socket.
 	 */
-	struct wsa_event *pending;
+	struct auc_event *pending;
 	size_t npending, cap;
 };
 
@@ -88,66 +89,66 @@ struct wsa_conn {
  *   -ENODEV          the module is not loaded
  *   -EPROTONOSUPPORT the module has no "winsock" family of this version
  *   -EPERM           no CAP_NET_ADMIN over this network namespace
- *   -EEXIST          wsa_subscribe(): this connection is subscribed
- *   -ENOSPC          wsa_subscribe(): WINSOCK_SUBSCRIBERS_MAX reached
+ *   -EEXIST          auc_subscribe(): this connection is subscribed
+ *   -ENOSPC          auc_subscribe(): WINSOCK_SUBSCRIBERS_MAX reached
  *   -EINVAL          an unknown flag
- *   -ENOENT          wsa_unsubscribe(): not subscribed
+ *   -ENOENT          auc_unsubscribe(): not subscribed
  *   -ENOBUFS         the receive buffer overflowed: events were lost, the
  *                    next sequence number tells how many
  *   -EAGAIN          nothing to read (non-blocking)
  *   -ETIMEDOUT       the kernel did not answer a request
  *   -EIO             anything else
  */
-int wsa_open(struct wsa_conn *c);
-void wsa_close(struct wsa_conn *c);
-int wsa_fd(const struct wsa_conn *c);
-uint32_t wsa_portid(const struct wsa_conn *c);
+int auc_open(struct auc_conn *c);
+void auc_close(struct auc_conn *c);
+int auc_fd(const struct auc_conn *c);
+uint32_t auc_portid(const struct auc_conn *c);
 
 /*
  * Subscribe this connection (@flags 0: reliable, lookups wait for room;
  * WINSOCK_SUB_BEST_EFFORT: never).  Sets the receive buffer to
- * WSA_RCVBUF_DEFAULT first unless wsa_set_rcvbuf() was called.  Returns
+ * AUC_RCVBUF_DEFAULT first unless auc_set_rcvbuf() was called.  Returns
  * once the kernel acknowledged; events that came before the ack are held
- * for the next wsa_receive().
+ * for the next auc_receive().
  */
-int wsa_subscribe(struct wsa_conn *c, uint32_t flags);
-int wsa_unsubscribe(struct wsa_conn *c);
+int auc_subscribe(struct auc_conn *c, uint32_t flags);
+int auc_unsubscribe(struct auc_conn *c);
 /* SO_RCVBUFFORCE (needs CAP_NET_ADMIN), else SO_RCVBUF (capped by rmem_max). */
-int wsa_set_rcvbuf(struct wsa_conn *c, int bytes);
-int wsa_set_nonblocking(struct wsa_conn *c);
+int auc_set_rcvbuf(struct auc_conn *c, int bytes);
+int auc_set_nonblocking(struct auc_conn *c);
 
 /*
  * Hand out the held events, or else read one datagram (several events)
  * and call @cb for each event in it; blocking unless set non-blocking.
  * Returns 0 (even if the datagram held no event), or an error.  A poll()
  * loop must call it until -EAGAIN before polling again: held events do not
- * make the descriptor readable (wsa_pending() tells whether there are any).
+ * make the descriptor readable (auc_pending() tells whether there are any).
  */
-int wsa_receive(struct wsa_conn *c,
-		void (*cb)(const struct wsa_event *e, void *arg), void *arg);
-size_t wsa_pending(const struct wsa_conn *c);
+int auc_receive(struct auc_conn *c,
+		void (*cb)(const struct auc_event *e, void *arg), void *arg);
+size_t auc_pending(const struct auc_conn *c);
 
 /*
  * Requests: they work on any connection, subscribed or not, blocking or
  * not; on a subscribed one the events read while waiting for the answer are
- * held (see wsa_receive()).  On a subscribed connection whose receive
+ * held (see auc_receive()).  On a subscribed connection whose receive
  * buffer is full the kernel may drop the answer (-ENOBUFS): a separate
  * connection for requests avoids that.
  */
-int wsa_get_stats(struct wsa_conn *c, struct wsa_stats *st);
-int wsa_reset_stats(struct wsa_conn *c);
+int auc_get_stats(struct auc_conn *c, struct auc_stats *st);
+int auc_reset_stats(struct auc_conn *c);
 
 /* Text forms: audit_format.c. */
-const char *wsa_strerror(int err);
-const char *wsa_result_name(uint32_t result);
+const char *auc_strerror(int err);
+const char *auc_result_name(uint32_t result);
 
 /*
  * "127.0.0.1:80", "[::1]:80", "/path", "@abstract" or "" (no peer).  In
  * unix names every byte below 0x21 or above 0x7e, '\\' and '"' is written
  * \xNN, so the text holds no space, control byte or quote.
  */
-#define WSA_PEER_MAX	(2 + 4 * sizeof(struct sockaddr_storage))
-void wsa_format_peer(char *buf, size_t size, const struct wsa_event *e);
+#define AUC_PEER_MAX	(2 + 4 * sizeof(struct sockaddr_storage))
+void auc_format_peer(char *buf, size_t size, const struct auc_event *e);
 
 /*
  * One event as one line, '\n' included, not NUL-terminated: its length.
@@ -156,12 +157,12 @@ void wsa_format_peer(char *buf, size_t size, const struct wsa_event *e);
  * (each written \xNN).
  * @clk caches the formatted date between events of the same second.
  */
-#define WSA_LINE_MAX	2048
-struct wsa_clock {
+#define AUC_LINE_MAX	2048
+struct auc_clock {
 	int64_t sec;
 	char prefix[80];
 };
-size_t wsa_format_json(char *buf, const struct wsa_event *e, struct wsa_clock *clk);
-size_t wsa_format_text(char *buf, const struct wsa_event *e, struct wsa_clock *clk);
+size_t auc_format_json(char *buf, const struct auc_event *e, struct auc_clock *clk);
+size_t auc_format_text(char *buf, const struct auc_event *e, struct auc_clock *clk);
 
 #endif /* _WINSOCK_AUDIT_CLIENT_H */

@@ -16,8 +16,9 @@
 #include <time.h>
 
 #include "audit_client.h"
+#include "wsa_names.h"
 
-const char *wsa_strerror(int err)
+const char *auc_strerror(int err)
 {
 	switch (err) {
 	case -ENODEV:
@@ -44,30 +45,15 @@ const char *wsa_strerror(int err)
 	}
 }
 
-const char *wsa_result_name(uint32_t result)
+const char *auc_result_name(uint32_t result)
 {
-	switch (result) {
-	case 0:
-		return "success";
-	case WINSOCK_WSANOTINITIALISED:
-		return "WSANOTINITIALISED";
-	case WINSOCK_WSAEINPROGRESS:
-		return "WSAEINPROGRESS";
-	case WINSOCK_WSAENOTSOCK:
-		return "WSAENOTSOCK";
-	case WINSOCK_WSAENETDOWN:
-		return "WSAENETDOWN";
-	case WINSOCK_WSAENOTCONN:
-		return "WSAENOTCONN";
-	case WINSOCK_WSAEFAULT:
-		return "WSAEFAULT";
-	default:
-		return "unknown";
-	}
+	const char *name = result ? wsa_code_name(result) : "success";
+
+	return name ? name : "unknown";
 }
 
 /* A unix name, every byte that could end or fake a field as \xNN. */
-static void wsa_format_unix(char *buf, size_t size, const char *p, size_t len)
+static void auc_format_unix(char *buf, size_t size, const char *p, size_t len)
 {
 	size_t i, o = 0;
 
@@ -83,7 +69,7 @@ static void wsa_format_unix(char *buf, size_t size, const char *p, size_t len)
 }
 
 /* "a.b.c.d:port" */
-static void wsa_format_in(char *buf, size_t size, uint32_t addr, unsigned int port)
+static void auc_format_in(char *buf, size_t size, uint32_t addr, unsigned int port)
 {
 	const unsigned int parts[5] = { addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255,
 				  addr & 255, port };
@@ -112,7 +98,7 @@ static void wsa_format_in(char *buf, size_t size, uint32_t addr, unsigned int po
 	buf[n] = '\0';
 }
 
-void wsa_format_peer(char *buf, size_t size, const struct wsa_event *e)
+void auc_format_peer(char *buf, size_t size, const struct auc_event *e)
 {
 	const struct sockaddr_in *sin = (const void *)&e->peer;
 	const struct sockaddr_in6 *sin6 = (const void *)&e->peer;
@@ -126,7 +112,7 @@ void wsa_format_peer(char *buf, size_t size, const struct wsa_event *e)
 	switch (e->peer.ss_family) {
 	case AF_INET:
 		/* By hand: the most common peer, and printf costs. */
-		wsa_format_in(buf, size, ntohl(sin->sin_addr.s_addr), ntohs(sin->sin_port));
+		auc_format_in(buf, size, ntohl(sin->sin_addr.s_addr), ntohs(sin->sin_port));
 		break;
 	case AF_INET6:
 		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
@@ -137,13 +123,13 @@ void wsa_format_peer(char *buf, size_t size, const struct wsa_event *e)
 			break;			/* unnamed */
 		if (sun->sun_path[0]) {
 			/* A path name ends at its NUL, if it has one. */
-			wsa_format_unix(buf, size, sun->sun_path,
+			auc_format_unix(buf, size, sun->sun_path,
 					strnlen(sun->sun_path, pathlen));
 			break;
 		}
 		/* Abstract: any byte, NULs included. */
 		buf[0] = '@';
-		wsa_format_unix(buf + 1, size - 1, sun->sun_path + 1, pathlen - 1);
+		auc_format_unix(buf + 1, size - 1, sun->sun_path + 1, pathlen - 1);
 		break;
 	default:
 		snprintf(buf, size, "family-%u", e->peer.ss_family);
@@ -237,7 +223,7 @@ static void put_text(struct out *o, const char *s)
 }
 
 /* ISO 8601 UTC, nanoseconds; the date part is formatted once a second. */
-static void put_time(struct out *o, struct wsa_clock *clk, uint64_t ns)
+static void put_time(struct out *o, struct auc_clock *clk, uint64_t ns)
 {
 	time_t sec = (time_t)(ns / 1000000000);
 	uint32_t frac = ns % 1000000000;
@@ -290,10 +276,10 @@ static size_t finish(struct out *o, const char *buf)
 	return o->p - buf;
 }
 
-size_t wsa_format_json(char *buf, const struct wsa_event *e, struct wsa_clock *clk)
+size_t auc_format_json(char *buf, const struct auc_event *e, struct auc_clock *clk)
 {
-	struct out o = { buf, buf + WSA_LINE_MAX - 1 };
-	char peer[WSA_PEER_MAX];
+	struct out o = { buf, buf + AUC_LINE_MAX - 1 };
+	char peer[AUC_PEER_MAX];
 
 	put_kv(&o, "{\"seq\":", e->seq);
 	put_l(&o, ",\"time\":\"");
@@ -313,10 +299,10 @@ size_t wsa_format_json(char *buf, const struct wsa_event *e, struct wsa_clock *c
 	}
 	put_kv(&o, ",\"result\":", e->result);
 	put_l(&o, ",\"result_name\":\"");
-	put_s(&o, wsa_result_name(e->result));
+	put_s(&o, auc_result_name(e->result));
 	put_c(&o, '"');
 	if (e->peerlen) {
-		wsa_format_peer(peer, sizeof(peer), e);
+		auc_format_peer(peer, sizeof(peer), e);
 		put_l(&o, ",\"peer\":");
 		put_json(&o, peer);
 	}
@@ -333,10 +319,10 @@ size_t wsa_format_json(char *buf, const struct wsa_event *e, struct wsa_clock *c
 	return finish(&o, buf);
 }
 
-size_t wsa_format_text(char *buf, const struct wsa_event *e, struct wsa_clock *clk)
+size_t auc_format_text(char *buf, const struct auc_event *e, struct auc_clock *clk)
 {
-	struct out o = { buf, buf + WSA_LINE_MAX - 1 };
-	char peer[WSA_PEER_MAX];
+	struct out o = { buf, buf + AUC_LINE_MAX - 1 };
+	char peer[AUC_PEER_MAX];
 
 	put_time(&o, clk, e->timestamp_ns);
 	put_kv(&o, " seq=", e->seq);
@@ -354,10 +340,10 @@ size_t wsa_format_text(char *buf, const struct wsa_event *e, struct wsa_clock *c
 		put_kv(&o, " protocol=", e->protocol);
 	}
 	put_l(&o, " result=");
-	put_s(&o, wsa_result_name(e->result));
+	put_s(&o, auc_result_name(e->result));
 	if (e->peerlen) {
-		/* wsa_format_peer() leaves nothing put_text() would escape. */
-		wsa_format_peer(peer, sizeof(peer), e);
+		/* auc_format_peer() leaves nothing put_text() would escape. */
+		auc_format_peer(peer, sizeof(peer), e);
 		put_l(&o, " peer=");
 		put_s(&o, peer[0] ? peer : "(unnamed)");
 	}

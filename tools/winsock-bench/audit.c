@@ -22,13 +22,13 @@
  * reliable kind, as winsock-audit monitor, so a lookup may wait for it.
  */
 struct drain {
-	struct wsa_conn c;
+	struct auc_conn c;
 	volatile int stop;
 	long events;
 	int err;
 };
 
-static void count_event(const struct wsa_event *e, void *arg)
+static void count_event(const struct auc_event *e, void *arg)
 {
 	(void)e;
 	((struct drain *)arg)->events++;
@@ -37,12 +37,12 @@ static void count_event(const struct wsa_event *e, void *arg)
 static void *drain_loop(void *arg)
 {
 	struct drain *d = arg;
-	struct pollfd pfd = { .fd = wsa_fd(&d->c), .events = POLLIN };
+	struct pollfd pfd = { .fd = auc_fd(&d->c), .events = POLLIN };
 	int err;
 
 	/* Drain first: events may be held from before the subscription's ack. */
 	do {
-		while ((err = wsa_receive(&d->c, count_event, d)) == 0 || err == -ENOBUFS)
+		while ((err = auc_receive(&d->c, count_event, d)) == 0 || err == -ENOBUFS)
 			;
 		if (err != -EAGAIN) {
 			d->err = err;
@@ -60,13 +60,13 @@ double run_audit(struct bench *b, struct family *f, int batch)
 	double cost;
 	int err;
 
-	err = wsa_open(&d.c);
+	err = auc_open(&d.c);
 	if (!err) {
-		err = wsa_subscribe(&d.c, 0);
+		err = auc_subscribe(&d.c, 0);
 		if (!err)
-			err = wsa_set_nonblocking(&d.c);
+			err = auc_set_nonblocking(&d.c);
 		if (err)
-			wsa_close(&d.c);
+			auc_close(&d.c);
 	}
 	if (err) {
 		snprintf(why, sizeof(why), "cannot subscribe to the audit stream: %s",
@@ -79,7 +79,7 @@ double run_audit(struct bench *b, struct family *f, int batch)
 	cost = run_ioctl(b, f, batch);
 	d.stop = 1;
 	pthread_join(t, NULL);
-	wsa_close(&d.c);
+	auc_close(&d.c);
 	if (d.err) {
 		fprintf(stderr, "winsock-bench: audit stream: %s\n", strerror(-d.err));
 		exit(1);
@@ -105,15 +105,15 @@ double run_nsaudit(struct bench *b, struct family *f, int batch)
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		struct wsa_conn conn;
+		struct auc_conn conn;
 
 		close(ready[0]);
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
 			err = -errno;
 		if (!err)
-			err = wsa_open(&conn);
+			err = auc_open(&conn);
 		if (!err)
-			err = wsa_subscribe(&conn, 0);
+			err = auc_subscribe(&conn, 0);
 		if (write(ready[1], &err, sizeof(err)) != sizeof(err))
 			_exit(1);
 		if (!err)

@@ -124,7 +124,7 @@ int wsu_check(struct wsu_ring *r, int fd)
 	if (res == -EOPNOTSUPP)
 		return res;
 	if (res != -EINVAL) {
-		fprintf(stderr, "wsuring: sqe->optlen = 2 was not refused (%d)\n", res);
+		fprintf(stderr, "winsock-bench: uring: sqe->optlen = 2 was not refused (%d)\n", res);
 		return 1;
 	}
 	for (peer = 1; peer >= 0; peer--) {
@@ -136,7 +136,7 @@ int wsu_check(struct wsu_ring *r, int fd)
 		if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&want, &wlen))
 			return -errno;
 		if ((socklen_t)len != wlen || memcmp(&got, &want, wlen)) {
-			fprintf(stderr, "wsuring: sqe->optlen = %d did not answer the %s\n",
+			fprintf(stderr, "winsock-bench: uring: sqe->optlen = %d did not answer the %s\n",
 				peer, peer ? "peer" : "local name");
 			return 1;
 		}
