@@ -19,7 +19,8 @@
  *   then the port, and a reader that sees neither store change between its
  *   two reads can still see the address of the new peer with the port of
  *   the old one when the writer is interrupted between its stores.  Nothing
- *   in the socket counts writes, so a reader cannot tell.
+ *   in the socket counts writes, so a reader cannot tell.  Both lock-free
+ *   reads gave mixed IPv6 peers in peer_read_test's reconnect race.
  * - A socket some task owns (a concurrent connect, or a send holding the
  *   lock) is left to getname, which waits for it.
  *
