@@ -210,22 +210,24 @@ static __always_inline bool ws_audit_listening(void)
 	return atomic_read(&ws_active);
 }
 
+/* One lookup in the counters of the caller's namespace and the host's. */
+static __always_inline void ws_stat_inc(struct ws_net *cwn, enum ws_stat stat)
+{
+	this_cpu_inc(cwn->stats->n[stat]);
+	if (cwn != ws_init_wn)
+		this_cpu_inc(ws_init_wn->stats->n[stat]);
+}
+
 /*
  * A batch entry's lookup when the batch found nobody listening: only the
  * counters, a success in @b's count.
  */
 static __always_inline void ws_audit_count(u32 result, struct ws_audit_batch *b)
 {
-	enum ws_stat stat;
-
-	if (likely(!result)) {
+	if (likely(!result))
 		b->ok++;
-		return;
-	}
-	stat = ws_result_stat(result);
-	this_cpu_inc(b->cwn->stats->n[stat]);
-	if (b->cwn != ws_init_wn)
-		this_cpu_inc(ws_init_wn->stats->n[stat]);
+	else
+		ws_stat_inc(b->cwn, ws_result_stat(result));
 }
 
 /*
@@ -258,13 +260,10 @@ static __always_inline void ws_audit_lookup(const struct ws_query *l,
 		else
 			cwn = ws_net_of(caller);
 	}
-	if (b && likely(stat == WS_STAT_OK)) {
+	if (b && likely(stat == WS_STAT_OK))
 		b->ok++;
-	} else {
-		this_cpu_inc(cwn->stats->n[stat]);
-		if (cwn != ws_init_wn)
-			this_cpu_inc(ws_init_wn->stats->n[stat]);
-	}
+	else
+		ws_stat_inc(cwn, stat);
 	active = atomic_read(&ws_active);
 	if (likely(!active))
 		return;

@@ -124,16 +124,8 @@ static __always_inline int ws_entry(struct ws_query *l,
 		l->size = 0;
 		return ws_answer(ue, l, WINSOCK_WSAEINVAL, head, next);
 	}
-	if (state) {
-		if (listening) {
-			result = ws_refuse(l, state, ab);
-		} else {
-			l->size = 0;
-			result = state;
-			ws_audit_count(result, ab);
-		}
-		return ws_answer(ue, l, result, head, next);
-	}
+	if (state)
+		return ws_answer(ue, l, ws_refuse(l, state, ab), head, next);
 	result = ws_lookup(l, &f);
 	/* The entry's namelen is its capacity, at most its inline storage. */
 	if (!result && min_t(s32, head->namelen, sizeof(ue->name)) < l->size)
@@ -152,9 +144,9 @@ static __always_inline int ws_entry(struct ws_query *l,
 }
 
 /*
- * Every entry, in order, with its own query record in each of the two
- * inlined copies: the one for a batch nobody listens to has no use for
- * what only the audit stream reads, and the compiler drops it.
+ * Every entry, in order.  Inlined twice: the copy for a batch nobody
+ * listens to neither tests the word nor stores what only the audit stream
+ * reads, per entry.  (A refused entry, rare, is reported in full by both.)
  */
 static __always_inline long ws_entries(struct ws_handle *h, u16 version,
 				       struct winsock_peer_entry __user *ue,

@@ -82,6 +82,11 @@ static __always_inline bool ws_sk_lock_unowned(struct sock *sk,
 	return false;
 }
 
+static __always_inline void ws_sk_unlock(struct sock *sk, unsigned long flags)
+{
+	spin_unlock_irqrestore(&sk->sk_lock.slock, flags);
+}
+
 static __always_inline int ws_inet4_peer(struct sock *sk,
 					 struct sockaddr_storage *addr)
 {
@@ -96,7 +101,7 @@ static __always_inline int ws_inet4_peer(struct sock *sk,
 		return WS_PEER_ASK_GETNAME;
 	dport = inet->inet_dport;
 	daddr = inet->inet_daddr;
-	spin_unlock_irqrestore(&sk->sk_lock.slock, flags);
+	ws_sk_unlock(sk, flags);
 
 	/* inet_getname(sock, addr, 2): no state test, only the port's. */
 	if (!dport)
@@ -128,7 +133,7 @@ static __always_inline int ws_inet6_peer(struct sock *sk,
 	if (ws_inet6_sndflow(sk))
 		flowinfo = inet6_sk(sk)->flow_label;
 	ifindex = sk->sk_bound_dev_if;
-	spin_unlock_irqrestore(&sk->sk_lock.slock, flags);
+	ws_sk_unlock(sk, flags);
 
 	if (!dport)
 		return -ENOTCONN;

@@ -65,12 +65,6 @@ noinline int ws_getname(struct socket *sock, const struct proto_ops *ops,
 	}
 }
 
-/* Where the single request's answer goes. */
-struct ws_target {
-	void __user *name;
-	int __user *namelen;
-};
-
 /*
  * Copy the address out, in Windows' all-or-nothing way: every page the
  * name spans, and *namelen, are probed for writing (a byte read and
@@ -83,12 +77,10 @@ struct ws_target {
  * unsafe_*_user(): one SMAP toggle per object and plain moves for a
  * 16-byte copy.
  */
-static __always_inline u32 ws_copy_out(const struct ws_target *t,
+static __always_inline u32 ws_copy_out(u8 __user *name, int __user *namelen,
 				       const struct sockaddr_storage *addr,
 				       int size)
 {
-	u8 __user *name = t->name;
-	int __user *namelen = t->namelen;
 	int len;
 	u8 v;
 
@@ -190,7 +182,6 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 {
 	struct winsock_getpeername req __uninitialized;
 	struct ws_query l __uninitialized;
-	struct ws_target t;
 	struct fd f;
 	u32 res;
 
@@ -205,11 +196,10 @@ long ws_ioctl_getpeername(struct ws_handle *h, void __user *uarg)
 	res = ws_enter(h, &l.version);
 	if (res)
 		return ws_refuse(&l, res, NULL);
-	t.name = u64_to_user_ptr(req.name);
-	t.namelen = u64_to_user_ptr(req.namelen);
 	res = ws_lookup(&l, &f);
 	if (!res)
-		res = ws_copy_out(&t, &l.peer, l.size);
+		res = ws_copy_out(u64_to_user_ptr(req.name),
+				  u64_to_user_ptr(req.namelen), &l.peer, l.size);
 	l.result = res;
 	ws_audit_lookup(&l, NULL);
 	fdput(f);
