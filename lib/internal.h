@@ -12,7 +12,7 @@
 /*
  * Names shared between the library's files.  libwinsock.a cannot hide
  * them (a static archive has no export list), so their link names carry
- * the library's prefix: a program may have its own ws_request.
+ * the library's prefix: a program may have its own ws_last_error.
  */
 #define ws_device_fd	libwinsock_internal_device_fd
 #define ws_last_error	libwinsock_internal_last_error
