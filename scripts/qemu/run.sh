@@ -4,7 +4,8 @@
 # Boot one kernel under qemu (TCG, no network device) with winsock.ko and
 # the given programs in an initramfs, run them, and write the serial log.
 #
-#   scripts/qemu/run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] [-f FILE]... [-d DIR]... PROG[:ARGS]...
+#   scripts/qemu/run.sh -r RELEASE -m winsock.ko -l LOG [-t SECONDS] [-i] [-f FILE]... [-d DIR]...
+#                       [-a KERNEL_ARGS] [-q QEMU_ARGS] PROG[:ARGS]...
 #
 #   -r  kernel release (its image comes from cache/kernels/RELEASE)
 #   -m  the module to load
@@ -15,6 +16,9 @@
 #       which is on the guest's PATH, but not run itself
 #   -d  a directory tree merged into the initramfs root (DIR/sbin/x
 #       becomes /sbin/x), e.g. cache/auditd/root from setup-auditd.sh
+#   -a  more kernel command line (make profile: nokaslr)
+#   -q  more qemu arguments, split at spaces (make profile: its monitor
+#       socket and trace file)
 #
 # Each PROG is PATH[@NAME][:ARGS]: NAME is what the guest calls it (by
 # default the file name), ":ARGS" passes arguments.  The exit status is that
@@ -23,8 +27,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 release= module= log= timeout=300 icount=
-files=() dirs=()
-while getopts "r:m:l:t:if:d:" opt; do
+files=() dirs=() kargs= qargs=()
+while getopts "r:m:l:t:if:d:a:q:" opt; do
 	case $opt in
 	r) release=$OPTARG ;;
 	m) module=$OPTARG ;;
@@ -33,6 +37,8 @@ while getopts "r:m:l:t:if:d:" opt; do
 	i) icount=1 ;;
 	f) files+=("$OPTARG") ;;
 	d) dirs+=("$OPTARG") ;;
+	a) kargs=$OPTARG ;;
+	q) read -r -a qargs <<<"$OPTARG" ;;
 	*) exit 2 ;;
 	esac
 done
@@ -90,6 +96,7 @@ append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic"
 if grep -q '^CONFIG_KFENCE=y' "$kdir/config"; then
 	append="$append kfence.sample_interval=10"
 fi
+[ -z "$kargs" ] || append="$append $kargs"
 
 # One host thread for all vCPUs (thread=single): Debian 12's qemu 7.2 in
 # multi-threaded TCG mishandles the kernel's live text patching (a
@@ -101,6 +108,7 @@ qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=single -cpu max -m 1024
       -display none -monitor none -nic none -no-reboot
       -serial "file:$log"
       -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" -append "$append")
+qemu+=(${qargs[@]+"${qargs[@]}"})
 if [ -n "$icount" ]; then
 	qemu+=(-smp 1 -icount shift=0)
 else
