@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * winsock-bench's parts: the sockets every path looks up (sockets.c), the
- * paths themselves (paths.c, server.c, audit.c) and the measuring and the
- * report (main.c).
+ * paths themselves (paths.c, server.c, audit.c), the measuring and the
+ * report (main.c), and the traced runs of make profile (profile.c).
  */
 #ifndef WINSOCK_BENCH_H
 #define WINSOCK_BENCH_H
@@ -28,6 +28,7 @@ struct bench {
 	int runs;
 	int dev;
 	const char *only;
+	int profile;		/* --profile: traced runs, no timing */
 	FILE *json;
 	int json_first;
 	struct wsu_ring *ring;	/* NULL: the kernel has no io_uring peer */
@@ -70,5 +71,8 @@ double run_uring(struct bench *b, struct family *f, int batch);
 double run_server(struct bench *b, struct family *f, int batch);
 double run_audit(struct bench *b, struct family *f, int batch);
 double run_nsaudit(struct bench *b, struct family *f, int batch);
+
+/* profile.c: one run of a path between the markers make profile traces. */
+void profile_path(struct bench *b, struct family *f, const struct method *m);
 
 #endif /* WINSOCK_BENCH_H */

@@ -23,10 +23,14 @@
  * one executed instruction, so the figures read as instructions per lookup.
  *
  *   winsock-bench [--iterations N] [--runs R] [--settle S] [--json FILE]
- *                 [--only LIST]
+ *                 [--only LIST] [--families LIST] [--profile]
  *
  * --settle waits S seconds (default 3) before measuring: right after boot
  * the guest kernel still has work of its own, which the clock counts.
+ *
+ * --families picks families as --only picks paths (tcp4,tcp6,udp4,unix).
+ * --profile times nothing: it runs each path once between the markers
+ * make profile traces (profile.c).
  *
  * --json - prints the JSON on standard output after the table, between
  * lines "WSBENCH-JSON-BEGIN" and "WSBENCH-JSON-END" (make bench reads it
@@ -81,15 +85,16 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int selected(const struct bench *b, const char *name)
+/* Is @name in the comma-separated @list (NULL: everything)? */
+static int selected(const char *list, const char *name)
 {
-	const char *p = b->only;
+	const char *p = list;
 	size_t n = strlen(name);
 
 	if (!p)
 		return 1;
 	while ((p = strstr(p, name))) {
-		if ((p == b->only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
 			return 1;
 		p += n;
 	}
@@ -103,8 +108,12 @@ static void measure(struct bench *b, struct family *f)
 	int r;
 
 	for (m = 0; m < NMETHODS; m++) {
-		if (!selected(b, methods[m].name))
+		if (!selected(b->only, methods[m].name))
 			continue;
+		if (b->profile) {
+			profile_path(b, f, &methods[m]);
+			continue;
+		}
 		/* Warm-up: caches, branch predictors, lazily built state. */
 		b->why = NULL;
 		if (methods[m].run(b, f, methods[m].batch) < 0) {
@@ -152,6 +161,8 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "settle", required_argument, NULL, 's' },
+		{ "families", required_argument, NULL, 'f' },
+		{ "profile", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench b = { .iterations = 4096, .runs = 7, .json_first = 1 };
@@ -161,12 +172,13 @@ int main(int argc, char **argv)
 		{ .name = "tcp4" }, { .name = "tcp6" }, { .name = "udp4" }, { .name = "unix" },
 	};
 	struct utsname u;
+	const char *families = NULL;
 	char *json_text = NULL;
 	size_t json_size = 0;
 	WSADATA wd;
 	int opt, i;
 
-	while ((opt = getopt_long(argc, argv, "n:r:j:o:s:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:r:j:o:s:f:p", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			b.iterations = strtol(optarg, NULL, 10);
@@ -186,8 +198,14 @@ int main(int argc, char **argv)
 		case 's':
 			settle = strtol(optarg, NULL, 10);
 			break;
+		case 'f':
+			families = optarg;
+			break;
+		case 'p':
+			b.profile = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: winsock-bench [--iterations N] [--runs R] [--settle S] [--json FILE] [--only a,b]\n");
+			fprintf(stderr, "usage: winsock-bench [--iterations N] [--runs R] [--settle S] [--json FILE] [--only a,b] [--families a,b] [--profile]\n");
 			return 2;
 		}
 	}
@@ -217,7 +235,8 @@ int main(int argc, char **argv)
 		fprintf(b.json, "{\"version\": \"%s\", \"kernel\": \"%s\", \"iterations\": %ld, \"runs\": %d,\n  \"unit\": \"ns per lookup (instructions under qemu -icount shift=0)\",\n  \"results\": [",
 			ws_version(), u.release, b.iterations, b.runs);
 	for (i = 0; i < 4; i++)
-		measure(&b, &fam[i]);
+		if (selected(families, fam[i].name))
+			measure(&b, &fam[i]);
 	if (b.json) {
 		fprintf(b.json, "\n  ]}\n");
 		fclose(b.json);
