@@ -7,6 +7,7 @@
 #   make demo       boot the 6.1 guest (KERNEL=<release>: another) and show what the module does
 #   make lint       checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
 #   make bench      instructions per lookup of every path, in icount guests
+#   make profile    the same, function by function, from qemu's single-step trace
 #   make fuzz       the ioctl fuzzer on every kernel, 300 s each (long)
 #
 # The kernel module alone, the way DKMS and packagers build it:
@@ -23,7 +24,7 @@ KSFT_UPSTREAM_DIR ?= $(TOP)/cache/ksft-upstream
 
 KMOD_SRCS := VERSION Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/winsock.h
 LIB_SRCS := $(addprefix lib/,error.c startup.c getpeername.c batch.c version.c)
-LIB_HDRS := lib/internal.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
+LIB_HDRS := lib/internal.h lib/syscall.h lib/include/winsock/winsock2.h uapi/linux/winsock.h
 # The audit-stream client (libnl), shared by winsock-audit, winsock-bench
 # and selftests/audit_test.
 AUDIT_CLIENT_SRCS := tools/lib/audit_client.c tools/lib/audit_stats.c
@@ -78,7 +79,7 @@ export KERNELS KERNEL_DEFAULT KERNEL_ROOTS KSFT_DIR CHECKPATCH KMOD_SRCS LIB_SRC
 	LIBNL_CFLAGS
 
 .PHONY: all setup modules lib tools selftests check check-run check-host check-kernel \
-	demo demo-run bench bench-run fuzz fuzz-run lint lint-run ksft-upstream-check clean
+	demo demo-run bench bench-run profile profile-run fuzz fuzz-run lint lint-run ksft-upstream-check clean
 all: modules lib tools
 
 setup:
@@ -200,6 +201,20 @@ bench-run: $(foreach r,$(KERNELS),$(BUILD)/$(r)/winsock.ko $(BUILD)/noaudit/$(r)
 	   $(BUILD)/guest/64/winsock-bench
 	@bash bench/bench.sh $(BUILD)/guest/64/winsock-bench \
 		$(foreach r,$(KERNELS),$(r):$(BUILD)/$(r)/winsock.ko:$(BUILD)/noaudit/$(r)/winsock.ko)
+
+# --- make profile: where each path's instructions go, every kernel ---------
+# RELEASE=<release>: one kernel; PROFILE_FAMILIES=tcp4,tcp6,udp4,unix: more
+# families than tcp4.  Writes bench/profile-<release>.txt.
+PROFILE_KERNELS = $(or $(RELEASE),$(KERNELS))
+PROFILE_FAMILIES ?= tcp4
+profile: setup
+	@$(MAKE) --no-print-directory profile-run
+
+profile-run: $(foreach r,$(PROFILE_KERNELS),$(BUILD)/$(r)/winsock.ko) $(BUILD)/guest/64/winsock-bench
+	@set -e; for r in $(PROFILE_KERNELS); do \
+		python3 bench/profile.py $$r $(BUILD)/$$r/winsock.ko $(BUILD)/guest/64/winsock-bench \
+			bench/profile-$$r.txt --families $(PROFILE_FAMILIES); \
+	done
 
 # --- make audit-throughput: events/s winsock-audit writes as JSON ---------
 # One icount guest of the default kernel: winsock-flood's lookups, read by
