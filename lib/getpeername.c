@@ -11,13 +11,14 @@ WS_EXPORT int ws_getpeername(SOCKET s, struct sockaddr *name, int *namelen)
 		.name = (uintptr_t)name,
 		.namelen = (uintptr_t)namelen,
 	};
+	int fd = __atomic_load_n(&ws_device_fd, __ATOMIC_ACQUIRE);
 	int rc;
 
 	/* Before the first startup there is no handle to ask. */
-	if (__atomic_load_n(&ws_device_fd, __ATOMIC_ACQUIRE) < 0)
+	if (fd < 0)
 		rc = WSANOTINITIALISED;
 	else
-		rc = ws_request(WINSOCK_IOC_GETPEERNAME, &req);
+		rc = ws_request_on(fd, WINSOCK_IOC_GETPEERNAME, &req);
 
 	/* Like getsockname on Windows 7 and later: success clears it. */
 	ws_last_error = rc;

@@ -3,9 +3,9 @@
 #ifndef _WINSOCK_LIB_INTERNAL_H
 #define _WINSOCK_LIB_INTERNAL_H
 
-#include <sys/ioctl.h>
-
 #include <winsock/winsock2.h>
+
+#include "syscall.h"
 
 #define WS_EXPORT __attribute__((visibility("default")))
 
@@ -29,18 +29,25 @@ extern int ws_device_fd;
 extern __thread int ws_last_error __attribute__((tls_model("initial-exec")));
 
 /*
- * Issue a request on the handle: its Winsock answer, or WSASYSCALLFAILURE.
+ * Issue a request on handle @fd: its Winsock answer, or WSASYSCALLFAILURE.
  * Inline: ws_getpeername() is one ioctl and should cost no more.
  */
-static inline int ws_request(unsigned long cmd, void *req)
+static inline int ws_request_on(int fd, unsigned long cmd, void *req)
 {
-	int rc = ioctl(__atomic_load_n(&ws_device_fd, __ATOMIC_RELAXED), cmd, req);
+	long rc = ws_sys_ioctl(fd, cmd, req);
 
 	/*
 	 * A negative answer is a failure of the request itself, not a Winsock
 	 * answer (e.g. the program closed the library's descriptor).
 	 */
-	return rc < 0 ? WSASYSCALLFAILURE : rc;
+	return rc < 0 ? WSASYSCALLFAILURE : (int)rc;
+}
+
+/* The same on the process's handle. */
+static inline int ws_request(unsigned long cmd, void *req)
+{
+	return ws_request_on(__atomic_load_n(&ws_device_fd, __ATOMIC_RELAXED),
+			     cmd, req);
 }
 
 #endif /* _WINSOCK_LIB_INTERNAL_H */
