@@ -40,6 +40,8 @@ struct method {
 	const char *name;
 	int batch;		/* entries per call, 0: one lookup per call */
 	double (*run)(struct bench *b, struct family *f, int batch);
+	/* If set, called after the method's last run of a family. */
+	void (*done)(struct bench *b);
 };
 
 static inline double now_ns(void)
@@ -48,6 +50,29 @@ static inline double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* profile.c: make profile counts what runs between these two. */
+void wsb_profile_begin(void);
+void wsb_profile_end(void);
+
+/*
+ * A path's timed loop, begun and ended: the clock, and the markers make
+ * profile finds in its trace around exactly what the clock measures (a
+ * call each, a few instructions per run of 4096 lookups).
+ */
+static inline double run_begin(void)
+{
+	wsb_profile_begin();
+	return now_ns();
+}
+
+static inline double run_end(double t0)
+{
+	double t = now_ns() - t0;
+
+	wsb_profile_end();
+	return t;
 }
 
 /* perror(what), then exit(1): a set-up or a lookup that must not fail. */
@@ -71,8 +96,9 @@ double run_uring(struct bench *b, struct family *f, int batch);
 double run_server(struct bench *b, struct family *f, int batch);
 double run_audit(struct bench *b, struct family *f, int batch);
 double run_nsaudit(struct bench *b, struct family *f, int batch);
+void nsaudit_done(struct bench *b);
 
-/* profile.c: one run of a path between the markers make profile traces. */
+/* profile.c: one run of a path, announced for make profile. */
 void profile_path(struct bench *b, struct family *f, const struct method *m);
 
 #endif /* WINSOCK_BENCH_H */

@@ -60,20 +60,20 @@ void die(const char *what)
 }
 
 static const struct method methods[] = {
-	{ "native", 0, run_native },
-	{ "ws", 0, run_ws },
-	{ "ioctl", 0, run_ioctl },
-	{ "batch-1", 1, run_batch },
-	{ "batch-8", 8, run_batch },
-	{ "batch-64", 64, run_batch },
-	{ "batch-256", 256, run_batch },
-	{ "uring-1", 1, run_uring },
-	{ "uring-8", 8, run_uring },
-	{ "uring-64", 64, run_uring },
-	{ "uring-256", 256, run_uring },
-	{ "server", 0, run_server },
-	{ "ioctl+audit", 0, run_audit },
-	{ "ioctl+nsaudit", 0, run_nsaudit },
+	{ "native", 0, run_native, NULL },
+	{ "ws", 0, run_ws, NULL },
+	{ "ioctl", 0, run_ioctl, NULL },
+	{ "batch-1", 1, run_batch, NULL },
+	{ "batch-8", 8, run_batch, NULL },
+	{ "batch-64", 64, run_batch, NULL },
+	{ "batch-256", 256, run_batch, NULL },
+	{ "uring-1", 1, run_uring, NULL },
+	{ "uring-8", 8, run_uring, NULL },
+	{ "uring-64", 64, run_uring, NULL },
+	{ "uring-256", 256, run_uring, NULL },
+	{ "server", 0, run_server, NULL },
+	{ "ioctl+audit", 0, run_audit, NULL },
+	{ "ioctl+nsaudit", 0, run_nsaudit, nsaudit_done },
 };
 
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -112,6 +112,8 @@ static void measure(struct bench *b, struct family *f)
 			continue;
 		if (b->profile) {
 			profile_path(b, f, &methods[m]);
+			if (methods[m].done)
+				methods[m].done(b);
 			continue;
 		}
 		/* Warm-up: caches, branch predictors, lazily built state. */
@@ -131,6 +133,8 @@ static void measure(struct bench *b, struct family *f)
 		}
 		for (r = 0; r < b->runs; r++)
 			runs[r] = methods[m].run(b, f, methods[m].batch);
+		if (methods[m].done)
+			methods[m].done(b);
 		qsort(runs, b->runs, sizeof(runs[0]), cmp_double);
 		med = runs[b->runs / 2];
 		if (m == 0)

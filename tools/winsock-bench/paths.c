@@ -23,13 +23,13 @@ double run_native(struct bench *b, struct family *f, int batch)
 	long i;
 
 	(void)batch;
-	t0 = now_ns();
+	t0 = run_begin();
 	for (i = 0; i < b->iterations; i++) {
 		len = sizeof(ss);
 		if (getpeername(f->fds[i % POOL], (struct sockaddr *)&ss, &len))
 			die("getpeername");
 	}
-	return (now_ns() - t0) / (double)b->iterations;
+	return run_end(t0) / (double)b->iterations;
 }
 
 double run_ws(struct bench *b, struct family *f, int batch)
@@ -40,13 +40,13 @@ double run_ws(struct bench *b, struct family *f, int batch)
 	int len;
 
 	(void)batch;
-	t0 = now_ns();
+	t0 = run_begin();
 	for (i = 0; i < b->iterations; i++) {
 		len = sizeof(ss);
 		if (ws_getpeername(f->fds[i % POOL], (struct sockaddr *)&ss, &len))
 			die("ws_getpeername");
 	}
-	return (now_ns() - t0) / (double)b->iterations;
+	return run_end(t0) / (double)b->iterations;
 }
 
 double run_ioctl(struct bench *b, struct family *f, int batch)
@@ -62,14 +62,14 @@ double run_ioctl(struct bench *b, struct family *f, int batch)
 
 	(void)batch;
 	req.namelen = (uintptr_t)&len;
-	t0 = now_ns();
+	t0 = run_begin();
 	for (i = 0; i < b->iterations; i++) {
 		len = sizeof(ss);
 		req.socket = f->fds[i % POOL];
 		if (ioctl(b->dev, WINSOCK_IOC_GETPEERNAME, &req))
 			die("WINSOCK_IOC_GETPEERNAME");
 	}
-	return (now_ns() - t0) / (double)b->iterations;
+	return run_end(t0) / (double)b->iterations;
 }
 
 double run_batch(struct bench *b, struct family *f, int batch)
@@ -89,11 +89,11 @@ double run_batch(struct bench *b, struct family *f, int batch)
 		e[j].flags = WINSOCK_GPN_NATIVE;
 		e[j].namelen = sizeof(e[j].name);
 	}
-	t0 = now_ns();
+	t0 = run_begin();
 	for (i = 0; i < calls; i++)
 		if (ioctl(b->dev, WINSOCK_IOC_GETPEERNAME_BATCH, &req) || e[0].result)
 			die("WINSOCK_IOC_GETPEERNAME_BATCH");
-	return (now_ns() - t0) / (double)(calls * batch);
+	return run_end(t0) / (double)(calls * batch);
 }
 
 double run_uring(struct bench *b, struct family *f, int batch)
@@ -122,11 +122,11 @@ double run_uring(struct bench *b, struct family *f, int batch)
 		return -1;
 	}
 	wsu_prepare(b->ring, f->fds, POOL);
-	t0 = now_ns();
+	t0 = run_begin();
 	res = wsu_run(b->ring, batch, calls);
 	if (res) {
 		errno = -res;
 		die("io_uring peer lookups");
 	}
-	return (now_ns() - t0) / (double)(calls * batch);
+	return run_end(t0) / (double)(calls * batch);
 }

@@ -5,12 +5,14 @@
  * can find in qemu's single-step trace of the guest.
  *
  * Per path: a line "WSPROFILE: begin FAMILY METHOD LOOKUPS" on the
- * console, a pause while the host turns the trace on, the run between
- * calls of wsb_profile_begin() and wsb_profile_end(), then
- * "WSPROFILE: end" and a pause while the host turns it off.  The host
- * counts only the instructions between the two functions' first
- * instructions, so the pauses, and whatever the guest does in them, are
- * not in the figures.  The lines go to /dev/console directly: the guest's
+ * console, a pause while the host turns the trace on, one run, then
+ * "WSPROFILE: end" and a pause while the host turns it off.  Every path
+ * calls wsb_profile_begin() and wsb_profile_end() where it starts and
+ * stops its clock (run_begin(), run_end()), and the host counts only the
+ * instructions between the two functions' first instructions: the pauses,
+ * a path's set-up (a subscriber, a server thread) and whatever the guest
+ * does meanwhile are not in the figures, as they are not in the timed
+ * ones.  The lines go to /dev/console directly: the guest's
  * init shows a program's output only when it has exited.
  */
 #include <fcntl.h>
@@ -60,9 +62,7 @@ void profile_path(struct bench *b, struct family *f, const struct method *m)
 		return;
 	fprintf(console(), "WSPROFILE: begin %s %s %ld\n", f->name, m->name, lookups);
 	sleep(WSB_PROFILE_PAUSE);
-	wsb_profile_begin();
 	m->run(b, f, m->batch);
-	wsb_profile_end();
 	fprintf(console(), "WSPROFILE: end\n");
 	sleep(WSB_PROFILE_PAUSE);
 }

@@ -58,14 +58,14 @@ double run_server(struct bench *b, struct family *f, int batch)
 	s.sock = sv[1];
 	if (pthread_create(&t, NULL, serve, &s))
 		die("pthread_create");
-	t0 = now_ns();
+	t0 = run_begin();
 	for (n = 0; n < b->iterations; n++) {
 		i = (int)(n % POOL);
 		if (send(sv[0], &i, sizeof(i), 0) != sizeof(i) ||
 		    recv(sv[0], &a, sizeof(a), 0) != sizeof(a))
 			die("server round trip");
 	}
-	cost = (now_ns() - t0) / (double)b->iterations;
+	cost = run_end(t0) / (double)b->iterations;
 	send(sv[0], &stop, sizeof(stop), 0);
 	pthread_join(t, NULL);
 	close(sv[0]);
