@@ -97,6 +97,9 @@ def main():
     ap.add_argument('--lookups', type=int, default=4096)
     ap.add_argument('--only', default='native,ws,ioctl,batch-64')
     ap.add_argument('--families', default='tcp4')
+    ap.add_argument('--keep', metavar='DIR',
+                    help='keep the serial log and each path\'s counts per address in DIR '
+                         '(to annotate a function\'s disassembly)')
     a = ap.parse_args()
 
     marks = {name: addr for addr, name in nm_symbols(a.bench)}
@@ -176,6 +179,11 @@ def main():
                         rest += c
                 rep.write('%8.1f  (functions under 0.5 each)\n' % (rest / lookups))
         print('profile: wrote %s' % a.report, file=sys.stderr)
+        if a.keep:
+            os.makedirs(a.keep, exist_ok=True)
+            shutil.copy(serial, a.keep)
+            for fam, path, lookups, counts in windows:
+                shutil.copy(counts, '%s/%s-%s.counts' % (a.keep, fam, path))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
