@@ -11,7 +11,8 @@ about a minute of single-stepping per family.)
 
 Boots RELEASE under qemu with -icount shift=0 (scripts/qemu/run.sh) and
 runs BENCH (winsock-bench) with --profile: it announces each path on the
-console and runs it once between two marker functions.  For each path this
+console and runs it once; every path calls two marker functions where it
+starts and stops its clock.  For each path this
 script switches qemu into single-step mode with its exec trace on (the
 human monitor's "singlestep on" and "log exec,nochain"), so that the trace
 has one line per executed instruction, and switches both off again at the
@@ -26,7 +27,8 @@ non-PIE executable) come from nm.
 
 Writes REPORT: for each path, the instructions per lookup in total and in
 every function that has at least 0.5 of them.  The totals match make
-bench's figures to within the markers' and the clock reads' cost.
+bench's figures to within a few instructions: an interrupt that lands in
+the one traced run.
 """
 import argparse
 import base64
