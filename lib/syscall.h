@@ -2,9 +2,8 @@
 /*
  * The ioctl system call, made directly where the library knows how, as
  * liburing does (src/arch/): glibc's ioctl() is a variadic function with
- * a stack protector, about 20 instructions around its syscall, a tenth of
- * what ws_getpeername() adds to the kernel's work.  Returns the ioctl's
- * result or -errno; errno is not set.  Not installed.
+ * a stack protector, 21 instructions around its syscall (make profile).
+ * Returns the ioctl's result or -errno; errno is not set.  Not installed.
  */
 #ifndef _WINSOCK_LIB_SYSCALL_H
 #define _WINSOCK_LIB_SYSCALL_H

@@ -29,8 +29,9 @@
  * the guest kernel still has work of its own, which the clock counts.
  *
  * --families picks families as --only picks paths (tcp4,tcp6,udp4,unix).
- * --profile times nothing: it runs each path once between the markers
- * make profile traces (profile.c).
+ * --profile times nothing: it runs each path once, announced for make
+ * profile, which traces what runs between the markers each path calls
+ * where it starts and stops its clock (profile.c, run_begin()).
  *
  * --json - prints the JSON on standard output after the table, between
  * lines "WSBENCH-JSON-BEGIN" and "WSBENCH-JSON-END" (make bench reads it
@@ -101,59 +102,67 @@ static int selected(const char *list, const char *name)
 	return 0;
 }
 
+/*
+ * Method @m on family @f: a warm-up run, then the timed ones, reported
+ * with their ratio to @native (set from the first method, native).
+ */
+static void time_path(struct bench *b, struct family *f, size_t m, double *native)
+{
+	double runs[MAX_RUNS], med;
+	int r;
+
+	/* Warm-up: caches, branch predictors, lazily built state. */
+	b->why = NULL;
+	if (methods[m].run(b, f, methods[m].batch) < 0) {
+		if (!b->why) {
+			printf("%-6s %-12s (not available)\n", f->name, methods[m].name);
+			return;
+		}
+		printf("%-6s %-12s skipped: %s\n", f->name, methods[m].name, b->why);
+		if (b->json) {
+			fprintf(b->json, "%s\n    {\"family\": \"%s\", \"method\": \"%s\", \"skipped\": \"%s\"}",
+				b->json_first ? "" : ",", f->name, methods[m].name, b->why);
+			b->json_first = 0;
+		}
+		return;
+	}
+	for (r = 0; r < b->runs; r++)
+		runs[r] = methods[m].run(b, f, methods[m].batch);
+	qsort(runs, b->runs, sizeof(runs[0]), cmp_double);
+	med = runs[b->runs / 2];
+	if (m == 0)
+		*native = med;
+	printf("%-6s %-12s %10.1f", f->name, methods[m].name, med);
+	if (*native > 0)
+		printf("  %6.3f", med / *native);
+	printf("\n");
+	if (b->json) {
+		fprintf(b->json, "%s\n    {\"family\": \"%s\", \"method\": \"%s\", \"per_lookup\": %.1f",
+			b->json_first ? "" : ",", f->name, methods[m].name, med);
+		if (*native > 0)
+			fprintf(b->json, ", \"ratio_to_native\": %.4f", med / *native);
+		fprintf(b->json, ", \"runs\": [");
+		for (r = 0; r < b->runs; r++)
+			fprintf(b->json, "%s%.1f", r ? ", " : "", runs[r]);
+		fprintf(b->json, "]}");
+		b->json_first = 0;
+	}
+}
+
 static void measure(struct bench *b, struct family *f)
 {
-	double native = 0, runs[MAX_RUNS], med;
+	double native = 0;
 	size_t m;
-	int r;
 
 	for (m = 0; m < NMETHODS; m++) {
 		if (!selected(b->only, methods[m].name))
 			continue;
-		if (b->profile) {
+		if (b->profile)
 			profile_path(b, f, &methods[m]);
-			if (methods[m].done)
-				methods[m].done(b);
-			continue;
-		}
-		/* Warm-up: caches, branch predictors, lazily built state. */
-		b->why = NULL;
-		if (methods[m].run(b, f, methods[m].batch) < 0) {
-			if (!b->why) {
-				printf("%-6s %-12s (not available)\n", f->name, methods[m].name);
-				continue;
-			}
-			printf("%-6s %-12s skipped: %s\n", f->name, methods[m].name, b->why);
-			if (b->json) {
-				fprintf(b->json, "%s\n    {\"family\": \"%s\", \"method\": \"%s\", \"skipped\": \"%s\"}",
-					b->json_first ? "" : ",", f->name, methods[m].name, b->why);
-				b->json_first = 0;
-			}
-			continue;
-		}
-		for (r = 0; r < b->runs; r++)
-			runs[r] = methods[m].run(b, f, methods[m].batch);
+		else
+			time_path(b, f, m, &native);
 		if (methods[m].done)
 			methods[m].done(b);
-		qsort(runs, b->runs, sizeof(runs[0]), cmp_double);
-		med = runs[b->runs / 2];
-		if (m == 0)
-			native = med;
-		printf("%-6s %-12s %10.1f", f->name, methods[m].name, med);
-		if (native > 0)
-			printf("  %6.3f", med / native);
-		printf("\n");
-		if (b->json) {
-			fprintf(b->json, "%s\n    {\"family\": \"%s\", \"method\": \"%s\", \"per_lookup\": %.1f",
-				b->json_first ? "" : ",", f->name, methods[m].name, med);
-			if (native > 0)
-				fprintf(b->json, ", \"ratio_to_native\": %.4f", med / native);
-			fprintf(b->json, ", \"runs\": [");
-			for (r = 0; r < b->runs; r++)
-				fprintf(b->json, "%s%.1f", r ? ", " : "", runs[r]);
-			fprintf(b->json, "]}");
-			b->json_first = 0;
-		}
 	}
 }
 
