@@ -5,7 +5,8 @@
 # DESTDIR, pkg-config, DKMS builds), then for every configured kernel:
 # build the module, boot it under qemu and run every selftest.  Ends with
 # one line "N passed, N failed, N skipped" totalled over everything and
-# exits non-zero on any failure.
+# exits non-zero on any failure.  Every failure is repeated, with why,
+# just above that line: CI's output is read from its end.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,10 @@ cd "$top" || exit 1
 pass=0 fail=0 skip=0
 
 add() { pass=$((pass + $1)); fail=$((fail + $2)); skip=$((skip + $3)); }
+
+# What failed, for the recap at the end.
+failures=build/logs/failures.txt
+recap() { cat >>"$failures"; }
 
 # A step that is one test: it passes or fails as a whole.
 step() {
@@ -26,6 +31,7 @@ step() {
 	else
 		printf 'FAIL   %s (log: build/logs/%s.log)\n' "$name" "$name"
 		tail -n 20 "build/logs/$name.log" | sed 's/^/       /'
+		printf 'FAIL   %s (log: build/logs/%s.log)\n' "$name" "$name" | recap
 		add 0 1 0
 	fi
 }
@@ -41,19 +47,26 @@ count_ktap() {
 }
 
 mkdir -p build/logs
+: >"$failures"
 echo "== lint"
 step lint make --no-print-directory lint-run
 
 echo "== host tests"
 if make --no-print-directory check-host >build/logs/host.log 2>&1; then :; fi
 grep -E '^(not ok|ok .* # SKIP)' build/logs/host.log || true
+before=$fail
 count_ktap build/logs/host.log
+[ "$fail" -eq "$before" ] || { grep -E '^not ok' build/logs/host.log ||
+	echo "no KTAP totals (log: build/logs/host.log)"; } | sed 's/^/host: /' | recap
 grep '^# Totals' build/logs/host.log | sed 's/^/host: /'
 
 echo "== install"
 if make --no-print-directory check-install >build/logs/install.log 2>&1; then :; fi
 grep -E '^(not ok|ok .* # SKIP)' build/logs/install.log || true
+before=$fail
 count_ktap build/logs/install.log
+[ "$fail" -eq "$before" ] || { grep -E '^not ok' build/logs/install.log ||
+	echo "no KTAP totals (log: build/logs/install.log)"; } | sed 's/^/install: /' | recap
 grep '^# Totals' build/logs/install.log | sed 's/^/install: /'
 
 echo "== selftests build"
@@ -64,13 +77,22 @@ for k in $KERNELS; do
 	if ! make --no-print-directory "$top/build/$k/winsock.ko" >"build/logs/build-$k.log" 2>&1; then
 		printf 'FAIL   module build for %s (log: build/logs/build-%s.log)\n' "$k" "$k"
 		tail -n 20 "build/logs/build-$k.log" | sed 's/^/       /'
+		printf 'FAIL   module build for %s\n' "$k" | recap
 		add 0 1 0
 		continue
 	fi
 	make --no-print-directory check-kernel RELEASE="$k" | tee "build/logs/verdict-$k.log"
 	count_ktap "build/logs/verdict-$k.log"
+	# verdict.awk's failure lines: "[k] FAIL ..." and "[k]   prog: not ok"
+	# with what the subtest logged under it.
+	grep -E '^\[[^]]*\] (FAIL |  )' "build/logs/verdict-$k.log" | recap
 done
 
+if [ -s "$failures" ]; then
+	echo
+	echo "== failures"
+	cat "$failures"
+fi
 echo
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

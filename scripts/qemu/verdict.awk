@@ -11,6 +11,10 @@
 # (it crashed), a guest that times out or never finishes, and any kernel
 # report (BUG, WARNING, Oops, KFENCE, refcount_t, panic) each count as one
 # failure, named so that the reader knows which kernel and which test.
+# A failed subtest's "not ok" line is followed by the last lines of what
+# it logged (the harness's file:line assertions, its TH_LOG()s, a
+# timeout), so that
+# the verdict alone says why.
 function fail(what) {
 	printf "[%s] FAIL %s\n", kernel, what
 	fails++
@@ -18,7 +22,11 @@ function fail(what) {
 BEGIN { fails = 0; passes = 0; skips = 0; cur = ""; done = 0 }
 { sub(/\r$/, "") }
 /^WSGUEST: insmod failed/ { fail("winsock.ko could not be loaded") }
-/^WSGUEST: run / { cur = $3; totals = 0; pf = 0; next }
+/^WSGUEST: run / { cur = $3; totals = 0; pf = 0; nlog = 0; next }
+/^#  RUN / { nlog = 0 }
+/^# / && !/^# +(RUN|OK|FAIL|SKIP|PASSED|FAILED|Totals|Planned)/ && cur != "" {
+	logged[nlog++ % 6] = $0
+}
 /^# Totals: / && cur != "" {
 	split($0, f, /[: ]+/)
 	for (i = 1; i in f; i++) {
@@ -31,7 +39,12 @@ BEGIN { fails = 0; passes = 0; skips = 0; cur = ""; done = 0 }
 	totals = 1
 	printf "[%s] %-28s pass %3d  fail %d  skip %d\n", kernel, cur, p, fl + e, s
 }
-/^not ok / && cur != "" { printf "[%s]   %s: %s\n", kernel, cur, $0 }
+/^not ok / && cur != "" {
+	printf "[%s]   %s: %s\n", kernel, cur, $0
+	for (i = nlog > 6 ? nlog - 6 : 0; i < nlog; i++)
+		printf "[%s]     %s\n", kernel, logged[i % 6]
+	nlog = 0
+}
 /^WSGUEST: exit / {
 	if (!totals)
 		fail($3 ": no KTAP totals (exit status " $4 ", crashed or not a KTAP program)")
