@@ -9,11 +9,15 @@
  * same answer, for the same sockets, with the socket's spinlock held just
  * across the loads, and only while no task owns the socket:
  *
- * - Every writer of these fields holds the socket lock: a task owns the
- *   socket (lock_sock(): connect, disconnect, connect(AF_UNSPEC),
+ * - Every writer of these fields but one holds the socket lock: a task
+ *   owns the socket (lock_sock(): connect, disconnect, connect(AF_UNSPEC),
  *   IPV6_FLOWINFO_SEND, ...), or softirq code holds the spinlock.  Holding
- *   the spinlock with no owner therefore excludes every writer, exactly as
+ *   the spinlock with no owner therefore excludes them, exactly as
  *   getname's lock_sock() does, and the answer is a peer the socket had.
+ *   The one: a raw or ping socket's connect(AF_UNSPEC), which
+ *   inet_dgram_connect() hands to __udp_disconnect() with no lock at all.
+ *   getname's lock_sock() does not exclude it either: both read such a
+ *   socket alike.
  * - A plain lockless read (READ_ONCE of each field, then a re-read and
  *   compare) cannot promise that: UDP's connect stores the address and
  *   then the port, and a reader that sees neither store change between its
