@@ -434,12 +434,20 @@ static int audit_set_enabled(int on)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Records in the kernel log are printed by kauditd from its own thread,
+ * some time after the lookup: read them until the marker record (the
+ * last lookup's) came, not for a fixed time.  They come in order, so a
+ * record of the lookup made with the parameter off would be before it.
+ */
 TEST_F(audit, kernel_audit_record)
 {
 	struct sockaddr_in *peer = (struct sockaddr_in *)&self->c.lname;
-	char want[256], rec[2048];
+	int kmsg, len = sizeof(struct sockaddr_storage), found = 0, marker = 0, stray = 0;
+	char want[256], port[32], server[32], rec[2048];
+	struct pollfd pfd = { .events = POLLIN };
 	struct sockaddr_storage ss;
-	int kmsg, len = sizeof(ss), found = 0;
+	uint64_t end;
 	ssize_t n;
 
 	if (audit_set_enabled(1))
@@ -453,8 +461,12 @@ TEST_F(audit, kernel_audit_record)
 	/* Off again: this one leaves no record. */
 	len = sizeof(ss);
 	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.server, &ss, &len, 0));
-	usleep(200000);		/* kauditd prints from its own thread */
-	audit_set_enabled(0);
+	/* On: the marker, a lookup refused for its short buffer. */
+	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "1", 0));
+	len = 1;
+	EXPECT_EQ(WINSOCK_WSAEFAULT,
+		  ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
+	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "0", 0));
 
 	/*
 	 * res=1 is success for audit tools; the WSA code has its own field.
@@ -463,24 +475,39 @@ TEST_F(audit, kernel_audit_record)
 	snprintf(want, sizeof(want), "op=winsock_getpeername res=1 wsa=0 socket=%d version=0x0202 caller_netns=%llu netns=%llu ",
 		 self->c.client, (unsigned long long)netns_ino(),
 		 (unsigned long long)netns_ino());
-	while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
+	snprintf(port, sizeof(port), " peer=\"127.0.0.1:%u\" ", ntohs(peer->sin_port));
+	snprintf(server, sizeof(server), " socket=%d ", self->c.server);
+	pfd.fd = kmsg;
+	end = now_ms() + 10000;
+	while (!marker && now_ms() < end) {
+		n = read(kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EAGAIN) {
+			poll(&pfd, 1, 100);
 			continue;
+		}
+		if (n <= 0)
+			continue;	/* EPIPE: records overwritten */
 		rec[n] = '\0';
-		if (strstr(rec, "op=winsock_getpeername")) {
-			char port[32];
-
+		if (!strstr(rec, "op=winsock_getpeername"))
+			continue;
+		if (strstr(rec, server)) {
+			stray++;
+			TH_LOG("recorded with the parameter off: %s", rec);
+		} else if (strstr(rec, " res=0 wsa=10014 ")) {
+			marker++;
+		} else {
 			found++;
-			snprintf(port, sizeof(port), " peer=\"127.0.0.1:%u\" ",
-				 ntohs(peer->sin_port));
 			EXPECT_NE(NULL, strstr(rec, want)) TH_LOG("%s", rec);
 			EXPECT_NE(NULL, strstr(rec, port)) TH_LOG("%s", rec);
 			EXPECT_EQ(NULL, strstr(rec, "suppressed="));
 			EXPECT_NE(NULL, strstr(rec, " comm=\"audit_test\""));
 		}
 	}
+	audit_set_enabled(0);
 	close(kmsg);
+	EXPECT_EQ(1, marker) TH_LOG("the marker record never reached the kernel log");
 	EXPECT_EQ(1, found);
+	EXPECT_EQ(0, stray);
 }
 
 /* The JSON checker itself: it must refuse what is not JSON. */
