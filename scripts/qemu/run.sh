@@ -23,11 +23,21 @@
 # Each PROG is PATH[@NAME][:ARGS]: NAME is what the guest calls it (by
 # default the file name), ":ARGS" passes arguments.  The exit status is that
 # of qemu (124 on timeout); the verdict comes from verdict.awk.
+#
+# WINSOCK_GUEST_STALL=MS/PERIOD stops qemu for MS milliseconds every PERIOD,
+# as a busy host does (a stopped qemu's guest finds its clock moved on):
+# the tests' time bounds must hold under it, e.g.
+#   WINSOCK_GUEST_STALL=400/1500 make check-kernel RELEASE=6.1.0-57-amd64
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 release= module= log= timeout=300 icount=
 files=() dirs=() kargs= qargs=()
+stall=${WINSOCK_GUEST_STALL:-}
+if [ -n "$stall" ] && ! [[ $stall =~ ^[1-9][0-9]*/[1-9][0-9]*$ && ${stall%/*} -lt ${stall#*/} ]]; then
+	echo "qemu/run.sh: WINSOCK_GUEST_STALL=$stall is not MS/PERIOD with MS < PERIOD" >&2
+	exit 2
+fi
 while getopts "r:m:l:t:if:d:a:q:" opt; do
 	case $opt in
 	r) release=$OPTARG ;;
@@ -115,7 +125,32 @@ else
 	qemu+=(-smp 2)
 fi
 
+# Stop and continue the children of process $1 (timeout's: qemu) with
+# the WINSOCK_GUEST_STALL rhythm until it ends.
+stall_loop() {
+	local parent=$1 stop run
+	stop=$(awk -v ms="${stall%/*}" 'BEGIN { printf "%.3f", ms / 1000 }')
+	run=$(awk -v ms="${stall%/*}" -v p="${stall#*/}" 'BEGIN { printf "%.3f", (p - ms) / 1000 }')
+	while kill -0 "$parent" 2>/dev/null; do
+		sleep "$run"
+		pkill -STOP -P "$parent" || true
+		sleep "$stop"
+		pkill -CONT -P "$parent" || true
+	done
+}
+
 : >"$log"
 rc=0
-timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null || rc=$?
+if [ -z "$stall" ]; then
+	timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null || rc=$?
+else
+	timeout -k 5 "$timeout" "${qemu[@]}" </dev/null &
+	qpid=$!
+	stall_loop "$qpid" &
+	spid=$!
+	wait "$qpid" || rc=$?
+	kill "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+	pkill -CONT -P "$qpid" 2>/dev/null || true
+fi
 exit $rc
