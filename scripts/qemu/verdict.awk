@@ -11,10 +11,9 @@
 # (it crashed), a guest that times out or never finishes, and any kernel
 # report (BUG, WARNING, Oops, KFENCE, refcount_t, panic) each count as one
 # failure, named so that the reader knows which kernel and which test.
-# A failed subtest's "not ok" line is followed by the last lines of what
-# it logged (the harness's file:line assertions, its TH_LOG()s, a
-# timeout), so that
-# the verdict alone says why.
+# A failed subtest's "not ok" line is followed by the last six lines it
+# logged (the harness's file:line assertions, its TH_LOG()s, a timeout),
+# so that the verdict alone says why.
 function fail(what) {
 	printf "[%s] FAIL %s\n", kernel, what
 	fails++
