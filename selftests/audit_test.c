@@ -455,18 +455,18 @@ TEST_F(audit, kernel_audit_record)
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	ASSERT_LE(0, kmsg);
 	lseek(kmsg, 0, SEEK_END);
-	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "1", 0));
+	ASSERT_EQ(0, param_set("audit", 1));
 	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
-	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "0", 0));
+	ASSERT_EQ(0, param_set("audit", 0));
 	/* Off again: this one leaves no record. */
 	len = sizeof(ss);
 	EXPECT_EQ(0, ws_raw_getpeername(self->dev, self->c.server, &ss, &len, 0));
 	/* On: the marker, a lookup refused for its short buffer. */
-	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "1", 0));
+	ASSERT_EQ(0, param_set("audit", 1));
 	len = 1;
 	EXPECT_EQ(WINSOCK_WSAEFAULT,
 		  ws_raw_getpeername(self->dev, self->c.client, &ss, &len, 0));
-	ASSERT_EQ(0, write_file("/sys/module/winsock/parameters/audit", "0", 0));
+	ASSERT_EQ(0, param_set("audit", 0));
 
 	/*
 	 * res=1 is success for audit tools; the WSA code has its own field.
