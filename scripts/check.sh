@@ -29,9 +29,8 @@ step() {
 		printf 'ok     %s\n' "$name"
 		add 1 0 0
 	else
-		printf 'FAIL   %s (log: build/logs/%s.log)\n' "$name" "$name"
+		printf 'FAIL   %s (log: build/logs/%s.log)\n' "$name" "$name" | tee -a "$failures"
 		tail -n 20 "build/logs/$name.log" | sed 's/^/       /'
-		printf 'FAIL   %s (log: build/logs/%s.log)\n' "$name" "$name" | recap
 		add 0 1 0
 	fi
 }
@@ -46,28 +45,27 @@ count_ktap() {
 	add "$p" "$f" "$s"
 }
 
+# A make target that prints KTAP: its failures and skips, its totals.
+ktap_step() {
+	local name=$1 target=$2 log=build/logs/$1.log before=$fail
+	if make --no-print-directory "$target" >"$log" 2>&1; then :; fi
+	grep -E '^(not ok|ok .* # SKIP)' "$log" || true
+	count_ktap "$log"
+	[ "$fail" -eq "$before" ] || { grep -E '^not ok' "$log" ||
+		echo "no KTAP totals (log: $log)"; } | sed "s/^/$name: /" | recap
+	grep '^# Totals' "$log" | sed "s/^/$name: /"
+}
+
 mkdir -p build/logs
 : >"$failures"
 echo "== lint"
 step lint make --no-print-directory lint-run
 
 echo "== host tests"
-if make --no-print-directory check-host >build/logs/host.log 2>&1; then :; fi
-grep -E '^(not ok|ok .* # SKIP)' build/logs/host.log || true
-before=$fail
-count_ktap build/logs/host.log
-[ "$fail" -eq "$before" ] || { grep -E '^not ok' build/logs/host.log ||
-	echo "no KTAP totals (log: build/logs/host.log)"; } | sed 's/^/host: /' | recap
-grep '^# Totals' build/logs/host.log | sed 's/^/host: /'
+ktap_step host check-host
 
 echo "== install"
-if make --no-print-directory check-install >build/logs/install.log 2>&1; then :; fi
-grep -E '^(not ok|ok .* # SKIP)' build/logs/install.log || true
-before=$fail
-count_ktap build/logs/install.log
-[ "$fail" -eq "$before" ] || { grep -E '^not ok' build/logs/install.log ||
-	echo "no KTAP totals (log: build/logs/install.log)"; } | sed 's/^/install: /' | recap
-grep '^# Totals' build/logs/install.log | sed 's/^/install: /'
+ktap_step install check-install
 
 echo "== selftests build"
 step selftests-build make --no-print-directory selftests
@@ -75,9 +73,9 @@ step selftests-build make --no-print-directory selftests
 for k in $KERNELS; do
 	echo "== kernel $k"
 	if ! make --no-print-directory "$top/build/$k/winsock.ko" >"build/logs/build-$k.log" 2>&1; then
-		printf 'FAIL   module build for %s (log: build/logs/build-%s.log)\n' "$k" "$k"
+		printf 'FAIL   module build for %s (log: build/logs/build-%s.log)\n' "$k" "$k" |
+			tee -a "$failures"
 		tail -n 20 "build/logs/build-$k.log" | sed 's/^/       /'
-		printf 'FAIL   module build for %s\n' "$k" | recap
 		add 0 1 0
 		continue
 	fi

@@ -151,6 +151,5 @@ else
 	wait "$qpid" || rc=$?
 	kill "$spid" 2>/dev/null || true
 	wait "$spid" 2>/dev/null || true
-	pkill -CONT -P "$qpid" 2>/dev/null || true
 fi
 exit $rc
