@@ -69,6 +69,61 @@
 #endif
 
 /*
+ * The socket's spinlock with interrupts off, taken in place.  Where the
+ * kernel is built without CONFIG_INLINE_SPIN_LOCK_IRQSAVE and
+ * CONFIG_INLINE_SPIN_UNLOCK_IRQRESTORE (Debian's are), spin_lock_irqsave()
+ * and its unlock are two out-of-line calls, and the lookup saves and
+ * restores registers around both.  These are the bodies those options
+ * inline, __raw_spin_lock_irqsave() and __raw_spin_unlock_irqrestore()
+ * (spinlock_api_smp.h): lockdep, lock statistics and DEBUG_SPINLOCK's
+ * checks stay, in do_raw_spin_*().  They are written out because gcc does
+ * not inline the kernel's own (plain static inline): it calls a copy of
+ * them instead.  PREEMPT_RT's spinlock_t sleeps: there the calls stay.
+ */
+#ifndef CONFIG_PREEMPT_RT
+static __always_inline unsigned long ws_sk_spin_lock(spinlock_t *slock)
+	__acquires(slock)
+{
+	raw_spinlock_t *lock = &slock->rlock;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	preempt_disable();
+	spin_acquire(&lock->dep_map, 0, 0, _RET_IP_);
+	LOCK_CONTENDED(lock, do_raw_spin_trylock, do_raw_spin_lock);
+	return flags;
+}
+
+static __always_inline void ws_sk_spin_unlock(spinlock_t *slock,
+					      unsigned long flags)
+	__releases(slock)
+{
+	raw_spinlock_t *lock = &slock->rlock;
+
+	spin_release(&lock->dep_map, _RET_IP_);
+	do_raw_spin_unlock(lock);
+	local_irq_restore(flags);
+	preempt_enable();
+}
+#else
+static __always_inline unsigned long ws_sk_spin_lock(spinlock_t *slock)
+	__acquires(slock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(slock, flags);
+	return flags;
+}
+
+static __always_inline void ws_sk_spin_unlock(spinlock_t *slock,
+					      unsigned long flags)
+	__releases(slock)
+{
+	spin_unlock_irqrestore(slock, flags);
+}
+#endif
+
+/*
  * Take the socket's spinlock if no task owns the socket; returns false,
  * with nothing held, if one does.  The receive path takes the spinlock in
  * softirq context: process context must keep softirqs off this CPU while
@@ -79,16 +134,16 @@
 static __always_inline bool ws_sk_lock_unowned(struct sock *sk,
 					       unsigned long *flags)
 {
-	spin_lock_irqsave(&sk->sk_lock.slock, *flags);
+	*flags = ws_sk_spin_lock(&sk->sk_lock.slock);
 	if (likely(!sock_owned_by_user_nocheck(sk)))
 		return true;
-	spin_unlock_irqrestore(&sk->sk_lock.slock, *flags);
+	ws_sk_spin_unlock(&sk->sk_lock.slock, *flags);
 	return false;
 }
 
 static __always_inline void ws_sk_unlock(struct sock *sk, unsigned long flags)
 {
-	spin_unlock_irqrestore(&sk->sk_lock.slock, flags);
+	ws_sk_spin_unlock(&sk->sk_lock.slock, flags);
 }
 
 static __always_inline int ws_inet4_peer(struct sock *sk,
