@@ -178,7 +178,6 @@ static __always_inline int ws_inet6_peer(struct sock *sk,
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
 	const struct inet_sock *inet = inet_sk(sk);
-	struct in6_addr daddr;
 	unsigned long flags;
 	__be32 flowinfo = 0;
 	int ifindex;
@@ -188,7 +187,13 @@ static __always_inline int ws_inet6_peer(struct sock *sk,
 	    !ws_sk_lock_unowned(sk, &flags))
 		return WS_PEER_ASK_GETNAME;
 	dport = inet->inet_dport;
-	daddr = sk->sk_v6_daddr;
+	/*
+	 * Straight into the answer: a struct in6_addr on the stack (an
+	 * array of 16 bytes, 16-aligned by the x86-64 ABI) made every
+	 * lookup function realign its frame.  Only a peer is ever copied
+	 * out of @addr, so the address a failure leaves there is not.
+	 */
+	sin6->sin6_addr = sk->sk_v6_daddr;
 	if (ws_inet6_sndflow(sk))
 		flowinfo = inet6_sk(sk)->flow_label;
 	ifindex = sk->sk_bound_dev_if;
@@ -199,8 +204,7 @@ static __always_inline int ws_inet6_peer(struct sock *sk,
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_port = dport;
 	sin6->sin6_flowinfo = flowinfo;
-	sin6->sin6_addr = daddr;
-	sin6->sin6_scope_id = ipv6_iface_scope_id(&daddr, ifindex);
+	sin6->sin6_scope_id = ipv6_iface_scope_id(&sin6->sin6_addr, ifindex);
 	return sizeof(*sin6);
 }
 
