@@ -131,6 +131,7 @@ void ws_blocking_release(struct ws_handle *h);
 u32 ws_enter(struct ws_handle *h, u16 *version);
 u32 ws_refuse(struct ws_query *l, u32 result, struct ws_audit_batch *b);
 
+int ws_learn_socket_fops(void);
 extern bool ws_provider_down;
 extern bool ws_audit_records;
 

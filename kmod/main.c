@@ -133,6 +133,11 @@ static int __init ws_init(void)
 {
 	int err;
 
+	err = ws_learn_socket_fops();
+	if (err) {
+		pr_err("cannot make a socket file: %d\n", err);
+		return err;
+	}
 	/* The audit stream exists before the first lookup can be made. */
 	err = ws_audit_init();
 	if (err) {

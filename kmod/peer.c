@@ -24,6 +24,31 @@ module_param_named(fast_peer, ws_fast_peer, bool, 0644);
 MODULE_PARM_DESC(fast_peer,
 		 "Read AF_INET/AF_INET6 peers without getname (default Y; N: tests)");
 
+const struct file_operations *ws_socket_fops __ro_after_init;
+
+/*
+ * Every socket file has the same operations, socket_file_ops: take their
+ * address from a file made for a bare socket (no protocol, nothing bound),
+ * and release it.  Fails only without memory or file table room (not
+ * reached by the tests); the module then does not load.
+ */
+int __init ws_learn_socket_fops(void)
+{
+	struct socket *sock;
+	struct file *file;
+	int err;
+
+	err = sock_create_lite(AF_INET, SOCK_STREAM, 0, &sock);
+	if (err)
+		return err;
+	file = sock_alloc_file(sock, 0, NULL);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ws_socket_fops = file->f_op;
+	fput(file);
+	return 0;
+}
+
 /*
  * Ask the protocol for the peer.  peer == 2 is what SO_PEERNAME uses: the
  * TCP state is not checked, so a connect in progress and a connection that
