@@ -243,13 +243,10 @@ static __always_inline void ws_audit_count(u32 result, struct ws_audit_batch *b)
 static __always_inline void ws_audit_lookup(const struct ws_query *l,
 					    struct ws_audit_batch *b)
 {
-	enum ws_stat stat = WS_STAT_OK;
 	struct ws_net *cwn;
 	struct net *caller;
 	unsigned int active;
 
-	if (unlikely(l->result))
-		stat = ws_result_stat(l->result);
 	if (b) {
 		caller = b->caller;
 		cwn = b->cwn;
@@ -260,10 +257,13 @@ static __always_inline void ws_audit_lookup(const struct ws_query *l,
 		else
 			cwn = ws_net_of(caller);
 	}
-	if (b && likely(stat == WS_STAT_OK))
+	/* A success in a constant slot: no index to compute or to check. */
+	if (unlikely(l->result))
+		ws_stat_inc(cwn, ws_result_stat(l->result));
+	else if (b)
 		b->ok++;
 	else
-		ws_stat_inc(cwn, stat);
+		ws_stat_inc(cwn, WS_STAT_OK);
 	active = atomic_read(&ws_active);
 	if (likely(!active))
 		return;
