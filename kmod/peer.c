@@ -112,7 +112,7 @@ static __always_inline u32 ws_copy_out(u8 __user *name, int __user *namelen,
 
 	if (!name || !namelen)
 		return WINSOCK_WSAEFAULT;
-	if (!user_access_begin(namelen, sizeof(*namelen)))
+	if (!ws_user_access_begin(namelen, sizeof(*namelen)))
 		return WINSOCK_WSAEFAULT;
 	unsafe_get_user(len, namelen, fault);
 	if (len < size)
@@ -125,7 +125,7 @@ static __always_inline u32 ws_copy_out(u8 __user *name, int __user *namelen,
 	 * copy stores from the first byte up, so a fault of the first page
 	 * leaves it unchanged; only the second page, if any, is probed.
 	 */
-	if (!user_access_begin(name, size))
+	if (!ws_user_access_begin(name, size))
 		return WINSOCK_WSAEFAULT;
 	if (((unsigned long)name ^ (unsigned long)(name + size - 1)) & PAGE_MASK) {
 		unsafe_get_user(v, name + size - 1, fault);
@@ -136,10 +136,10 @@ static __always_inline u32 ws_copy_out(u8 __user *name, int __user *namelen,
 	user_access_end();
 
 	/*
-	 * The length once the name is written.  access_ok() passed for it
-	 * above: this section cannot be refused.
+	 * The length once the name is written.  The same pointer opened a
+	 * section above: this one cannot be refused.
 	 */
-	if (!user_access_begin(namelen, sizeof(*namelen)))
+	if (!ws_user_access_begin(namelen, sizeof(*namelen)))
 		return WINSOCK_WSAEFAULT;
 	unsafe_put_user(size, namelen, fault);
 	user_access_end();
@@ -191,7 +191,7 @@ u32 ws_refuse(struct ws_query *l, u32 result, struct ws_audit_batch *b)
 static int ws_read_request(struct winsock_getpeername *req,
 			   const struct winsock_getpeername __user *u)
 {
-	if (!user_access_begin(u, sizeof(*u)))
+	if (!ws_user_access_begin(u, sizeof(*u)))
 		return -EFAULT;
 	unsafe_get_user(req->socket, &u->socket, fault);
 	unsafe_get_user(req->name, &u->name, fault);
