@@ -191,7 +191,7 @@ static __always_inline int ws_inet6_peer(struct sock *sk,
 	 * Straight into the answer: a struct in6_addr on the stack (an
 	 * array of 16 bytes, 16-aligned by the x86-64 ABI) made every
 	 * lookup function realign its frame.  Only a peer is ever copied
-	 * out of @addr, so the address a failure leaves there is not.
+	 * out of @addr: an address left there by a failed read never is.
 	 */
 	sin6->sin6_addr = sk->sk_v6_daddr;
 	if (ws_inet6_sndflow(sk))
